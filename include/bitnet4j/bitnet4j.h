@@ -1,0 +1,98 @@
+/*
+ * bitnet4j kernel library: the C ABI.
+ *
+ * Every function is prefixed b4j_. Callers (the Java runtime) validate every pointer and length before a
+ * call; the library re-checks only what is cheap and returns B4J_EBADARG rather than touching memory when a
+ * shape is inconsistent. No function allocates, keeps a pointer after returning, or starts threads: the
+ * caller splits work by output rows and calls once per thread.
+ *
+ * Formats (see docs and the spec):
+ *  - I2_S: ternary weights, 2 bits each, code = w + 1 (0 -> -1, 1 -> 0, 2 -> +1). A matrix of M rows and
+ *    K columns (K % 128 == 0) is M*K/4 bytes: row m starts at m*K/4; inside a row each 128-element block is
+ *    32 bytes, byte j holding elements j (bits 7..6), 32+j (5..4), 64+j (3..2), 96+j (1..0).
+ *    The per-tensor float scale lives in the tensor's tail in the file; here it is passed by value.
+ *  - I8_S: per-token int8 activations with a float scale s = 127/max(|x|, 1e-5) and the int32 sum S.
+ *  - F16: IEEE binary16 as uint16_t.
+ */
+#ifndef BITNET4J_H
+#define BITNET4J_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define B4J_I2S_BLOCK 128       /* weights per I2_S block */
+#define B4J_I2S_BLOCK_BYTES 32  /* bytes per I2_S block */
+
+/* Kernel implementations. B4J_ISA_AUTO means "the active one" (best supported unless selected). */
+#define B4J_ISA_AUTO (-1)
+#define B4J_ISA_SCALAR 0
+#define B4J_ISA_AVX2 1
+#define B4J_ISA_AVX512_VNNI 2
+#define B4J_ISA_NEON 3
+#define B4J_ISA_NEON_DOTPROD 4
+#define B4J_ISA_COUNT 5
+
+/* Status codes. */
+#define B4J_OK 0
+#define B4J_EBADARG (-1)   /* inconsistent shape or null pointer */
+#define B4J_EISA (-2)      /* the requested ISA is not supported by this CPU or this build */
+
+/* Library version string, e.g. "0.1.0". */
+const char *b4j_version(void);
+
+/* 1 if the ISA was compiled into this library and the running CPU supports it, else 0. */
+int b4j_isa_supported(int isa);
+
+/* Short name of an ISA ("scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"), or "unknown". */
+const char *b4j_isa_name(int isa);
+
+/* The most capable supported ISA. */
+int b4j_isa_best(void);
+
+/* The ISA used for B4J_ISA_AUTO: the best one unless b4j_isa_select chose another. */
+int b4j_isa_active(void);
+
+/* Make `isa` the active one (B4J_ISA_AUTO restores the best). Returns B4J_OK or B4J_EISA. */
+int b4j_isa_select(int isa);
+
+/*
+ * I8_S activation quantization of `rows` rows of n floats (row r at x + r*n):
+ *   m = max(1e-5, max|x|) in double; s = (float)(127/m); q = clamp(round_half_even(x*s), -128, 127);
+ *   scale[r] = s; sum[r] = sum of q.
+ * q receives rows*n bytes.
+ */
+int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows,
+                     int8_t *q, float *scale, int32_t *sum);
+
+/*
+ * I2_S ternary GEMM: for tokens t in [0, T) and output rows m in [m_begin, m_end):
+ *   dot = sum_k code(m, k) * q[t*K + k]                 (exact int32)
+ *   y[t*ldy + m] = (((float)dot - (float)act_sum[t]) / act_scale[t]) * w_scale
+ * w points at row 0 of an M x K matrix; K % 128 == 0; 0 <= m_begin <= m_end <= M; ldy >= M.
+ * T == 1 is the GEMV used for decoding.
+ */
+int b4j_i2s_gemm(int isa, const uint8_t *w, float w_scale, int64_t M, int64_t K,
+                 const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+
+/*
+ * F16 GEMM with f32 accumulation (the tied output projection): for t in [0, T), m in [m_begin, m_end):
+ *   y[t*ldy + m] = sum_k f16(w[m*K + k]) * f16(x[t*K + k])
+ * Both operands are F16 (the caller rounds activations to F16, as ggml does). Summation order is the
+ * implementation's; results agree with the scalar reference to float rounding, not bit for bit.
+ */
+int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K,
+                 const uint16_t *x, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+
+/* Conversions, exact (round to nearest even for f32 -> f16). */
+int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n);
+int b4j_f32_to_f16(const float *src, uint16_t *dst, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BITNET4J_H */

@@ -1,0 +1,3 @@
+/* PLACEHOLDER until the SIMD kernels land: every entry null, so the dispatcher uses the scalar reference. */
+#include "../internal.h"
+extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {0, 0, 0};

@@ -1,0 +1,159 @@
+/* Public entry points: argument checks, CPU feature detection and runtime dispatch to one kernel file. */
+#include "internal.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#endif
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)
+#endif
+#endif
+#if defined(__aarch64__) && defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
+
+#ifndef B4J_VERSION
+#define B4J_VERSION "0.0.0"
+#endif
+
+extern "C" {
+
+static const char *const ISA_NAMES[B4J_ISA_COUNT] = {"scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"};
+
+#if defined(__x86_64__) || defined(_M_X64)
+static unsigned long long xgetbv0(void) {
+    unsigned int lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((unsigned long long)hi << 32) | lo;
+}
+
+static int cpu_has(int isa) {
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1, f16c = (c >> 29) & 1;
+    if (!osxsave || !avx) return 0;
+    unsigned long long xcr0 = xgetbv0();
+    int ymm_os = (xcr0 & 0x6) == 0x6, zmm_os = (xcr0 & 0xe6) == 0xe6;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
+    int vnni = (c >> 11) & 1;
+    switch (isa) {
+        case B4J_ISA_AVX2: return ymm_os && avx2 && fma && f16c;
+        case B4J_ISA_AVX512_VNNI: return ymm_os && zmm_os && avx2 && fma && f16c && avx512f && avx512bw && avx512vl && vnni;
+        default: return 0;
+    }
+}
+#elif defined(__aarch64__)
+static int cpu_has(int isa) {
+    if (isa == B4J_ISA_NEON) return 1; /* Advanced SIMD is mandatory on AArch64 */
+    if (isa != B4J_ISA_NEON_DOTPROD) return 0;
+#if defined(__linux__)
+    return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#elif defined(__APPLE__)
+    int v = 0; size_t len = sizeof v;
+    return sysctlbyname("hw.optional.arm.FEAT_DotProd", &v, &len, 0, 0) == 0 && v;
+#else
+    return 0;
+#endif
+}
+#else
+static int cpu_has(int isa) { (void)isa; return 0; }
+#endif
+
+static const b4j_kernels *table(int isa) {
+    switch (isa) {
+        case B4J_ISA_SCALAR: return &b4j_kernels_ref;
+#if defined(B4J_HAVE_AVX2)
+        case B4J_ISA_AVX2: return &b4j_kernels_avx2;
+#endif
+#if defined(B4J_HAVE_AVX512_VNNI)
+        case B4J_ISA_AVX512_VNNI: return &b4j_kernels_avx512_vnni;
+#endif
+#if defined(B4J_HAVE_NEON)
+        case B4J_ISA_NEON: return &b4j_kernels_neon;
+#endif
+#if defined(B4J_HAVE_NEON_DOTPROD)
+        case B4J_ISA_NEON_DOTPROD: return &b4j_kernels_neon_dotprod;
+#endif
+        default: return 0;
+    }
+}
+
+const char *b4j_version(void) { return B4J_VERSION; }
+
+int b4j_isa_supported(int isa) {
+    if (isa == B4J_ISA_SCALAR) return 1;
+    return table(isa) != 0 && cpu_has(isa);
+}
+
+const char *b4j_isa_name(int isa) { return isa >= 0 && isa < B4J_ISA_COUNT ? ISA_NAMES[isa] : "unknown"; }
+
+int b4j_isa_best(void) {
+    static const int order[] = {B4J_ISA_AVX512_VNNI, B4J_ISA_AVX2, B4J_ISA_NEON_DOTPROD, B4J_ISA_NEON};
+    for (int i = 0; i < (int)(sizeof order / sizeof order[0]); i++)
+        if (b4j_isa_supported(order[i])) return order[i];
+    return B4J_ISA_SCALAR;
+}
+
+/* Written once at selection time; a plain int read is enough for the callers' use (set before work). */
+static volatile int selected_isa = B4J_ISA_AUTO;
+
+int b4j_isa_active(void) { return selected_isa == B4J_ISA_AUTO ? b4j_isa_best() : selected_isa; }
+
+int b4j_isa_select(int isa) {
+    if (isa != B4J_ISA_AUTO && !b4j_isa_supported(isa)) return B4J_EISA;
+    selected_isa = isa;
+    return B4J_OK;
+}
+
+static const b4j_kernels *resolve(int isa) {
+    if (isa == B4J_ISA_AUTO) isa = b4j_isa_active();
+    if (!b4j_isa_supported(isa)) return 0;
+    return table(isa);
+}
+
+int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
+    if (!x || !q || !scale || !sum || n <= 0 || rows < 0) return B4J_EBADARG;
+    const b4j_kernels *k = resolve(isa);
+    if (!k) return B4J_EISA;
+    (k->quantize_i8s ? k->quantize_i8s : b4j_kernels_ref.quantize_i8s)(x, n, rows, q, scale, sum);
+    return B4J_OK;
+}
+
+int b4j_i2s_gemm(int isa, const uint8_t *w, float w_scale, int64_t M, int64_t K,
+                 const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (!w || !q || !act_scale || !act_sum || !y) return B4J_EBADARG;
+    if (M <= 0 || K <= 0 || K % B4J_I2S_BLOCK != 0 || T < 0 || ldy < M) return B4J_EBADARG;
+    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    const b4j_kernels *k = resolve(isa);
+    if (!k) return B4J_EISA;
+    (k->i2s_gemm ? k->i2s_gemm : b4j_kernels_ref.i2s_gemm)(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
+    return B4J_OK;
+}
+
+int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K, const uint16_t *x, int64_t T,
+                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (!w || !x || !y || M <= 0 || K <= 0 || T < 0 || ldy < M) return B4J_EBADARG;
+    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    const b4j_kernels *k = resolve(isa);
+    if (!k) return B4J_EISA;
+    (k->f16_gemm ? k->f16_gemm : b4j_kernels_ref.f16_gemm)(w, K, x, T, y, ldy, m_begin, m_end);
+    return B4J_OK;
+}
+
+int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n) {
+    if (!src || !dst || n < 0) return B4J_EBADARG;
+    for (int64_t i = 0; i < n; i++) dst[i] = b4j_ref_f16_to_f32(src[i]);
+    return B4J_OK;
+}
+
+int b4j_f32_to_f16(const float *src, uint16_t *dst, int64_t n) {
+    if (!src || !dst || n < 0) return B4J_EBADARG;
+    for (int64_t i = 0; i < n; i++) dst[i] = b4j_ref_f32_to_f16(src[i]);
+    return B4J_OK;
+}
+
+}  /* extern "C" */

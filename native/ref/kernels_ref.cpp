@@ -1,0 +1,123 @@
+/* Scalar reference kernels: the definition every SIMD kernel is tested against, bit for bit. */
+#include <math.h>
+#include <string.h>
+
+#include "../internal.h"
+
+extern "C" {
+
+/* round half to even via the 1.5*2^23 trick, exactly as ggml's nearest_int (valid for |v| < 2^22) */
+static inline int32_t nearest_int(float v) {
+    float f = v + 12582912.0f;
+    int32_t i;
+    memcpy(&i, &f, sizeof i);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+static void quantize_i8s_ref(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * n;
+        int8_t *qr = q + r * n;
+        double max = 1e-5;
+        for (int64_t i = 0; i < n; i++) {
+            double a = fabs((double)xr[i]);
+            if (a > max) max = a;
+        }
+        float s = (float)(127.0 / max);
+        int32_t acc = 0;
+        for (int64_t i = 0; i < n; i++) {
+            int32_t v = nearest_int(xr[i] * s);
+            if (v > 127) v = 127;
+            if (v < -128) v = -128;
+            qr[i] = (int8_t)v;
+            acc += v;
+        }
+        scale[r] = s;
+        sum[r] = acc;
+    }
+}
+
+/* code of element k in a row: block k/128, byte (k%128)%32, group (k%128)/32 at bits 7-2g..6-2g */
+static inline int32_t i2s_code(const uint8_t *row, int64_t k) {
+    int64_t block = k / B4J_I2S_BLOCK, in = k % B4J_I2S_BLOCK;
+    uint8_t byte = row[block * B4J_I2S_BLOCK_BYTES + (in % 32)];
+    return (byte >> (6 - 2 * (in / 32))) & 3;
+}
+
+static void i2s_gemm_ref(const uint8_t *w, float w_scale, int64_t K,
+                         const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                         float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    const int64_t row_bytes = K / 4;
+    for (int64_t t = 0; t < T; t++) {
+        const int8_t *qt = q + t * K;
+        for (int64_t m = m_begin; m < m_end; m++) {
+            const uint8_t *row = w + m * row_bytes;
+            int32_t dot = 0;
+            for (int64_t k = 0; k < K; k++) dot += i2s_code(row, k) * (int32_t)qt[k];
+            y[t * ldy + m] = b4j_epilogue(dot, act_sum[t], act_scale[t], w_scale);
+        }
+    }
+}
+
+static void f16_gemm_ref(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                         float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    for (int64_t t = 0; t < T; t++) {
+        const uint16_t *xt = x + t * K;
+        for (int64_t m = m_begin; m < m_end; m++) {
+            const uint16_t *row = w + m * K;
+            double acc = 0;  /* double: the reference is the most accurate sum, SIMD kernels match to rounding */
+            for (int64_t k = 0; k < K; k++)
+                acc += (double)b4j_ref_f16_to_f32(row[k]) * (double)b4j_ref_f16_to_f32(xt[k]);
+            y[t * ldy + m] = (float)acc;
+        }
+    }
+}
+
+float b4j_ref_f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t man = h & 0x3ff;
+    uint32_t bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (man << 13);           /* inf / nan */
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112) << 23) | (man << 13);  /* normal */
+    } else if (man == 0) {
+        bits = sign;                                       /* zero */
+    } else {                                               /* subnormal: renormalise */
+        int e = -1;
+        do { man <<= 1; e++; } while ((man & 0x400) == 0);
+        bits = sign | ((uint32_t)(112 - e) << 23) | ((man & 0x3ff) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+uint16_t b4j_ref_f32_to_f16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    uint32_t sign = (x >> 16) & 0x8000;
+    uint32_t abs = x & 0x7fffffff;
+    if (abs >= 0x7f800000u)                                /* inf or nan (keep nan quiet) */
+        return (uint16_t)(sign | 0x7c00 | (abs > 0x7f800000u ? 0x200 | ((abs >> 13) & 0x3ff) : 0));
+    if (abs >= 0x477ff000u) return (uint16_t)(sign | 0x7c00); /* rounds to >= 65520: overflow to inf */
+    if (abs < 0x38800000u) {                                   /* result is subnormal or zero */
+        if (abs < 0x33000000u) return (uint16_t)sign;          /* < half the smallest subnormal: 0 */
+        uint32_t e = abs >> 23;
+        uint32_t man = (abs & 0x7fffff) | 0x800000;
+        uint32_t shift = 126 - e;                              /* 14..24 */
+        uint32_t half = man >> shift;
+        uint32_t rem = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
+        if (rem > mid || (rem == mid && (half & 1))) half++;
+        return (uint16_t)(sign | half);
+    }
+    uint32_t h = ((abs >> 13) - (112u << 10));
+    uint32_t rem = abs & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++;  /* may carry into the exponent: correct */
+    return (uint16_t)(sign | h);
+}
+
+const b4j_kernels b4j_kernels_ref = { quantize_i8s_ref, i2s_gemm_ref, f16_gemm_ref };
+
+}  /* extern "C" */

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test: the native kernel tests (ctest) and the JUnit tests through Maven, then the aarch64
+# cross build with its native tests under qemu (both with and without dotprod). Pass --no-cross to skip that.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/find-jdk.sh
+cross=1
+for a in "$@"; do [ "$a" = --no-cross ] && cross=0; done
+echo "== JDK: $JAVA_HOME"
+mvn -B -ntp verify
+if [ $cross = 1 ]; then
+  bash scripts/cross-aarch64.sh
+fi

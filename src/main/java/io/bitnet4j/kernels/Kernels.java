@@ -1,0 +1,41 @@
+package io.bitnet4j.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The matrix operations of a BitNet b1.58 forward pass, implemented by interchangeable backends:
+ * {@link NativeBackend} (the C++ library through JavaCPP), {@link VectorKernels} (the Vector API) and
+ * {@link JavaKernels} (plain scalar Java, the reference). All segments are off-heap; every call validates
+ * its arguments with {@link KernelChecks} before reading or writing anything.
+ *
+ * <p>Work is split by output rows: a caller with several threads calls each operation once per thread, with
+ * disjoint row ranges {@code [rowBegin, rowEnd)}. Implementations are stateless and thread-safe.
+ */
+public interface Kernels {
+
+    /** Backend name: "native", "vector" or "java". */
+    String name();
+
+    /** What actually runs, e.g. "native avx2" or "vector 256-bit": printed so that a slow path is never silent. */
+    String describe();
+
+    /**
+     * I8_S per-token quantization of {@code rows} rows of {@code n} floats (row r at float index r*n of x):
+     * s = (float)(127 / max(1e-5, max|x|)) (max in double), q = clamp(rint(x*s), -128, 127), sum = sum of q.
+     * Writes rows*n bytes to q, rows floats to scale and rows ints to sum.
+     */
+    void quantizeI8s(MemorySegment x, int n, int rows, MemorySegment q, MemorySegment scale, MemorySegment sum);
+
+    /**
+     * Ternary GEMM: for tokens t &lt; tokens and rows m in [rowBegin, rowEnd),
+     * y[t*ldy + m] = (((float) dot - (float) sum[t]) / scale[t]) * w.scale(), dot = sum_k code(m,k) * q[t*K + k].
+     */
+    void i2sGemm(TernaryMatrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd);
+
+    /**
+     * F16 GEMM with float accumulation: y[t*ldy + m] = sum_k w[m][k] * x[t*K + k], with x already F16.
+     * Summation order is the backend's own: results match the reference to float rounding.
+     */
+    void f16Gemm(F16Matrix w, MemorySegment x, int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd);
+}

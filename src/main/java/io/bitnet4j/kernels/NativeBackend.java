@@ -1,0 +1,119 @@
+package io.bitnet4j.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The C++ kernel library: one native call per operation and row range, after Java-side validation.
+ * Which ISA runs is chosen inside the library at load time (best the CPU supports) unless forced with
+ * {@link #select(String)} or the system property {@code bitnet4j.isa}.
+ */
+public final class NativeBackend implements Kernels {
+
+    private static final String[] ISA_NAMES = {"scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"};
+
+    private final int isa;
+
+    /** The backend with the library's active ISA (the best one, or what bitnet4j.isa names). */
+    public NativeBackend() {
+        this(defaultIsa());
+    }
+
+    private NativeBackend(int isa) {
+        this.isa = isa;
+    }
+
+    /** A backend pinned to one ISA, e.g. "avx2"; fails with a message naming the ISA if this CPU lacks it. */
+    public static NativeBackend select(String isaName) {
+        int isa = isaId(isaName);
+        if (NativeKernels.b4j_isa_supported(isa) == 0)
+            throw new UnsupportedOperationException("ISA " + isaName + " is not supported by this CPU or this build (supported: " + String.join(", ", supportedIsas()) + ")");
+        return new NativeBackend(isa);
+    }
+
+    private static int defaultIsa() {
+        String forced = System.getProperty("bitnet4j.isa");
+        return forced == null || forced.isBlank() ? NativeKernels.b4j_isa_active() : select(forced).isa;
+    }
+
+    static int isaId(String name) {
+        for (int i = 0; i < ISA_NAMES.length; i++) if (ISA_NAMES[i].equals(name)) return i;
+        throw new IllegalArgumentException("unknown ISA '" + name + "', expected one of " + String.join(", ", ISA_NAMES));
+    }
+
+    /** Every ISA name the library knows. */
+    public static java.util.List<String> allIsas() {
+        return java.util.List.of(ISA_NAMES);
+    }
+
+    /** The ISAs this CPU and this build can run, best last. */
+    public static java.util.List<String> supportedIsas() {
+        var out = new java.util.ArrayList<String>();
+        for (int i = 0; i < ISA_NAMES.length; i++) if (NativeKernels.b4j_isa_supported(i) != 0) out.add(ISA_NAMES[i]);
+        return out;
+    }
+
+    /** True if this CPU and build can run the named ISA. */
+    public static boolean supports(String isaName) {
+        return NativeKernels.b4j_isa_supported(isaId(isaName)) != 0;
+    }
+
+    /** The best ISA of this CPU. */
+    public static String bestIsa() {
+        return NativeKernels.b4j_isa_name(NativeKernels.b4j_isa_best());
+    }
+
+    public static String libraryVersion() {
+        return NativeKernels.b4j_version();
+    }
+
+    public String isa() {
+        return ISA_NAMES[isa];
+    }
+
+    @Override
+    public String name() {
+        return "native";
+    }
+
+    @Override
+    public String describe() {
+        return "native " + isa();
+    }
+
+    @Override
+    public void quantizeI8s(MemorySegment x, int n, int rows, MemorySegment q, MemorySegment scale, MemorySegment sum) {
+        KernelChecks.quantize(x, n, rows, q, scale, sum);
+        offHeap(x, q, scale, sum);
+        check(NativeKernels.b4j_quantize_i8s(isa, x.address(), n, rows, q.address(), scale.address(), sum.address()));
+    }
+
+    @Override
+    public void i2sGemm(TernaryMatrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        KernelChecks.i2sGemm(w, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
+        offHeap(w.data(), q, actScale, actSum, y);
+        check(NativeKernels.b4j_i2s_gemm(isa, w.data().address(), w.scale(), w.rows(), w.cols(), q.address(),
+                actScale.address(), actSum.address(), tokens, y.address(), ldy, rowBegin, rowEnd));
+    }
+
+    @Override
+    public void f16Gemm(F16Matrix w, MemorySegment x, int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        KernelChecks.f16Gemm(w, x, tokens, y, ldy, rowBegin, rowEnd);
+        offHeap(w.data(), x, y);
+        check(NativeKernels.b4j_f16_gemm(isa, w.data().address(), w.rows(), w.cols(), x.address(), tokens,
+                y.address(), ldy, rowBegin, rowEnd));
+    }
+
+    private static void offHeap(MemorySegment... segments) {
+        for (MemorySegment s : segments) KernelChecks.offHeap("argument", s);
+    }
+
+    private void check(int status) {
+        if (status == NativeKernels.OK) return;
+        throw new IllegalStateException(switch (status) {
+            case NativeKernels.EBADARG -> "native kernel rejected its arguments (a bug: Java validation let them through)";
+            case NativeKernels.EISA -> "ISA " + isa() + " is not available in the native library";
+            default -> "native kernel failed with status " + status;
+        });
+    }
+}

@@ -1,0 +1,53 @@
+package io.bitnet4j.kernels;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.NoException;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * The JavaCPP binding of {@code include/bitnet4j/bitnet4j.h}: one native call per matrix operation.
+ *
+ * <p>Pointers travel as raw addresses ({@code long}) of off-heap {@link java.lang.foreign.MemorySegment}s.
+ * Nothing here checks them: call through {@link NativeBackend}, which validates every address and length
+ * against the segment that owns it before the call.
+ */
+@NoException
+@Platform(include = "bitnet4j/bitnet4j.h", link = "bitnet4j")
+final class NativeKernels {
+    static {
+        Loader.load();
+    }
+
+    private NativeKernels() {}
+
+    static final int ISA_AUTO = -1, ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512_VNNI = 2, ISA_NEON = 3,
+            ISA_NEON_DOTPROD = 4, ISA_COUNT = 5;
+    static final int OK = 0, EBADARG = -1, EISA = -2;
+
+    static native @Cast("const char*") String b4j_version();
+
+    static native int b4j_isa_supported(int isa);
+
+    static native @Cast("const char*") String b4j_isa_name(int isa);
+
+    static native int b4j_isa_best();
+
+    static native int b4j_isa_active();
+
+    static native int b4j_isa_select(int isa);
+
+    static native int b4j_quantize_i8s(int isa, @Cast("const float*") long x, long n, long rows,
+            @Cast("int8_t*") long q, @Cast("float*") long scale, @Cast("int32_t*") long sum);
+
+    static native int b4j_i2s_gemm(int isa, @Cast("const uint8_t*") long w, float wScale, long rows, long cols,
+            @Cast("const int8_t*") long q, @Cast("const float*") long actScale, @Cast("const int32_t*") long actSum,
+            long tokens, @Cast("float*") long y, long ldy, long rowBegin, long rowEnd);
+
+    static native int b4j_f16_gemm(int isa, @Cast("const uint16_t*") long w, long rows, long cols,
+            @Cast("const uint16_t*") long x, long tokens, @Cast("float*") long y, long ldy, long rowBegin, long rowEnd);
+
+    static native int b4j_f16_to_f32(@Cast("const uint16_t*") long src, @Cast("float*") long dst, long n);
+
+    static native int b4j_f32_to_f16(@Cast("const float*") long src, @Cast("uint16_t*") long dst, long n);
+}
