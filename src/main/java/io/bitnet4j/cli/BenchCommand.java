@@ -1,0 +1,92 @@
+package io.bitnet4j.cli;
+
+import io.bitnet4j.model.Model;
+import io.bitnet4j.model.Session;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure prompt processing (pp) and generation (tg) speed, in the manner of llama-bench.",
+                "pp N: N random tokens in batches; tg N: N tokens decoded one at a time after an empty context."})
+final class BenchCommand implements Callable<Integer> {
+    @Mixin ModelOptions model;
+
+    @Option(names = {"-p", "--n-prompt"}, split = ",", paramLabel = "N", defaultValue = "128", description = "prompt lengths (default: ${DEFAULT-VALUE})")
+    List<Integer> prompts;
+
+    @Option(names = {"-n", "--n-gen"}, split = ",", paramLabel = "N", defaultValue = "128", description = "generation lengths (default: ${DEFAULT-VALUE})")
+    List<Integer> gens;
+
+    @Option(names = "--bench-threads", split = ",", paramLabel = "T", description = "thread counts to compare (default: the -t value)")
+    List<Integer> threadList;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", paramLabel = "R", description = "repetitions per test (default: ${DEFAULT-VALUE})")
+    int repetitions;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON")
+    Path json;
+
+    record Row(String test, int threads, String kernels, double mean, double sd, List<Double> samples) {}
+
+    @Override
+    public Integer call() throws IOException {
+        if (repetitions < 1) throw new CliException("--repetitions must be at least 1");
+        List<Integer> threads = threadList == null ? List.of(model.threads) : threadList;
+        List<Row> rows = new ArrayList<>();
+        System.out.println("| model | kernels | threads | test | tokens/s |");
+        System.out.println("|---|---|---:|---|---:|");
+        for (int t : threads) {
+            model.threads = t;
+            try (Model m = model.load(System.err)) {
+                String name = model.modelPath().getFileName().toString();
+                for (int p : prompts) if (p > 0) rows.add(print(name, measure(m, "pp" + p, p, true)));
+                for (int n : gens) if (n > 0) rows.add(print(name, measure(m, "tg" + n, n, false)));
+            }
+        }
+        if (json != null) Files.writeString(json, toJson(rows));
+        return 0;
+    }
+
+    private Row print(String name, Row r) {
+        System.out.printf("| %s | %s | %d | %s | %.2f ± %.2f |%n", name, r.kernels(), r.threads(), r.test(), r.mean(), r.sd());
+        return r;
+    }
+
+    private Row measure(Model m, String test, int n, boolean prompt) {
+        if (n >= m.config().contextLength()) throw new CliException(test + " needs more context than the model's " + m.config().contextLength());
+        var rnd = new SplittableRandom(42);
+        int[] tokens = rnd.ints(n, 0, m.config().vocabSize()).toArray();
+        List<Double> samples = new ArrayList<>();
+        try (Session s = m.newSession(Math.min(m.config().contextLength(), n + 1))) {
+            for (int r = -1; r < repetitions; r++) { // r = -1 warms up
+                s.reset();
+                long start = System.nanoTime();
+                if (prompt) s.prefill(tokens);
+                else for (int tok : tokens) s.decode(tok);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (r >= 0) samples.add(n / seconds);
+            }
+        }
+        double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
+        double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
+        return new Row(test, m.threads(), m.kernels().describe(), mean, sd, samples);
+    }
+
+    private static String toJson(List<Row> rows) {
+        StringBuilder b = new StringBuilder("[\n");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            b.append(String.format("  {\"test\": \"%s\", \"threads\": %d, \"kernels\": \"%s\", \"tokens_per_second\": %.3f, \"sd\": %.3f, \"samples\": %s}%s%n",
+                    r.test(), r.threads(), r.kernels(), r.mean(), r.sd(), r.samples(), i + 1 < rows.size() ? "," : ""));
+        }
+        return b.append("]\n").toString();
+    }
+}

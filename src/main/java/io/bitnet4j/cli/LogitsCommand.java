@@ -1,0 +1,62 @@
+package io.bitnet4j.cli;
+
+import io.bitnet4j.model.Model;
+import io.bitnet4j.model.Session;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "logits", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Feed token ids as they are (no BOS), then generate greedily, and write every logits row as JSON",
+                "(fields prompt, prompt_logits, generated, gen_logits: the format of bitnet.cpp parity fixtures)."})
+final class LogitsCommand implements Callable<Integer> {
+    @Mixin ModelOptions model;
+
+    @Option(names = "--tokens", required = true, paramLabel = "\"ID ID ...\"", description = "token ids, space separated")
+    String tokens;
+
+    @Option(names = "--n-gen", paramLabel = "N", defaultValue = "0", description = "greedy tokens to generate after the prompt (default: ${DEFAULT-VALUE})")
+    int nGen;
+
+    @Option(names = "--prefill", description = "feed the prompt in one batched call (default: one token per call)")
+    boolean prefill;
+
+    @Option(names = "--kernel", paramLabel = "K", description = "alias of --backend (native, vector, java)")
+    String kernel;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.json", description = "where to write the JSON")
+    Path output;
+
+    @Override
+    public Integer call() throws IOException {
+        if (kernel != null) model.backend = kernel;
+        int[] prompt = parseIds(tokens);
+        if (nGen < 0) throw new CliException("--n-gen must not be negative, got " + nGen);
+        try (Model m = model.load(System.err); Session s = m.newSession(Math.min(m.config().contextLength(), Math.max(prompt.length + nGen, 1)))) {
+            var result = LogitsDump.run(s, prompt, nGen, prefill);
+            try (Writer w = new BufferedWriter(Files.newBufferedWriter(output, StandardCharsets.UTF_8), 1 << 20)) {
+                result.writeJson(w, "bitnet4j 0.1.0 " + m.kernels().describe() + (prefill ? " prefill" : " decode"));
+            }
+            System.err.printf("wrote %d prompt rows and %d generated tokens to %s%n", prompt.length, result.generated().length, output);
+        }
+        return 0;
+    }
+
+    static int[] parseIds(String s) {
+        String t = s.trim();
+        if (t.isEmpty()) throw new CliException("--tokens is empty");
+        try {
+            return Arrays.stream(t.split("[\\s,]+")).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new CliException("--tokens must be integers separated by spaces: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.bitnet4j.cli;
+
+import io.bitnet4j.model.Model;
+import io.bitnet4j.tokenizer.PreTokenizer;
+import io.bitnet4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import picocli.CommandLine.Option;
+
+/** Options every model-using command shares: which file, how to run it, how to tokenize. */
+final class ModelOptions {
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF model file (default: the model bundled in models/)")
+    Path model;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "0",
+            description = "worker threads, 0 = one per processor (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
+            description = "context length of the session, 0 = the model's, at most 4096 (default: ${DEFAULT-VALUE})")
+    int contextLength;
+
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "64",
+            description = "tokens per forward pass while reading the prompt (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "native",
+            description = "kernel backend: native (C++ library), vector (Java Vector API) or java (scalar) (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--isa", paramLabel = "NAME",
+            description = "force a native ISA: scalar, avx2, avx512-vnni, neon, neon-dotprod (default: the best this CPU has)")
+    String isa;
+
+    @Option(names = "--tokenizer", paramLabel = "MODE",
+            description = "pre-tokenizer: llama3 (the model's own) or compat (what bitnet.cpp does on files without tokenizer.ggml.pre) (default: from the file, else llama3)")
+    String tokenizerMode;
+
+    @Option(names = "--no-check", description = "skip the load-time scan of ternary weights for invalid codes")
+    boolean noCheck;
+
+    /** The file to load: --model, else the single .gguf in the bundled models folder. */
+    Path modelPath() {
+        if (model != null) {
+            if (!Files.isRegularFile(model)) throw new CliException("model file not found: " + model);
+            return model;
+        }
+        Path dir = Path.of(System.getProperty("bitnet4j.home", ".")).resolve("models");
+        List<Path> found;
+        try (Stream<Path> s = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
+            found = s.filter(p -> p.toString().endsWith(".gguf")).sorted().toList();
+        } catch (IOException e) {
+            throw new CliException("cannot list " + dir + ": " + e.getMessage());
+        }
+        if (found.isEmpty()) throw new CliException("no model given and none bundled in " + dir + ": pass --model FILE");
+        return found.getFirst();
+    }
+
+    Model.Options options() {
+        return new Model.Options(threads, backend, isa, contextLength, batchSize, !noCheck);
+    }
+
+    /** Loads the model with a progress bar on stderr. */
+    Model load(PrintStream err) {
+        Path path = modelPath();
+        Progress bar = new Progress(err, "loading " + path.getFileName());
+        long start = System.nanoTime();
+        try {
+            Model m = Model.load(path, options(), bar::update);
+            bar.done(String.format("loaded in %.2f s", (System.nanoTime() - start) / 1e9));
+            return m;
+        } catch (IOException e) {
+            bar.fail();
+            throw new CliException("cannot load " + path + ": " + e.getMessage());
+        }
+    }
+
+    Tokenizer tokenizer(Model model) {
+        PreTokenizer mode = switch (tokenizerMode == null ? "" : tokenizerMode) {
+            case "" -> null;
+            case "llama3" -> PreTokenizer.LLAMA3;
+            case "compat" -> PreTokenizer.BITNET_CPP_COMPAT;
+            default -> throw new CliException("unknown --tokenizer '" + tokenizerMode + "', expected llama3 or compat");
+        };
+        try {
+            return io.bitnet4j.tokenizer.GgufTokenizer.load(model.gguf(), mode);
+        } catch (io.bitnet4j.gguf.GgufException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.bitnet4j.cli;
+
+import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.tokenizer.GgufTokenizer;
+import io.bitnet4j.tokenizer.PreTokenizer;
+import io.bitnet4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Tokenize texts with a model's tokenizer (no BOS). Input: texts separated by lines",
+                "'__ggml_vocab_test__'; output: one line of space-separated ids per text, each starting with a space."})
+final class TokenizeCommand implements Callable<Integer> {
+    static final String SEPARATOR = "__ggml_vocab_test__";
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF file holding the vocabulary")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "MODE", defaultValue = "llama3",
+            description = "llama3 (LLaMA-3 split) or compat (bitnet.cpp's default pre-tokenizer) (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--parse-special", description = "match special tokens such as <|eot_id|> in the text")
+    boolean parseSpecial;
+
+    @Option(names = "--input", required = true, paramLabel = "TEXTS", description = "the texts file")
+    Path input;
+
+    @Option(names = "--output", required = true, paramLabel = "IDS", description = "where to write the ids")
+    Path output;
+
+    @Override
+    public Integer call() throws IOException {
+        PreTokenizer pre = switch (mode) {
+            case "llama3" -> PreTokenizer.LLAMA3;
+            case "compat" -> PreTokenizer.BITNET_CPP_COMPAT;
+            default -> throw new CliException("unknown --tokenizer '" + mode + "', expected llama3 or compat");
+        };
+        if (!Files.isRegularFile(model)) throw new CliException("model file not found: " + model);
+        if (!Files.isRegularFile(input)) throw new CliException("input file not found: " + input);
+        Tokenizer tok;
+        try (GgufFile g = GgufFile.open(model)) {
+            tok = GgufTokenizer.load(g, pre);
+        }
+        StringBuilder out = new StringBuilder();
+        for (String text : splitTexts(Files.readString(input, StandardCharsets.UTF_8))) {
+            for (int id : tok.encode(text, parseSpecial)) out.append(' ').append(id);
+            out.append('\n');
+        }
+        Files.writeString(output, out, StandardCharsets.UTF_8);
+        return 0;
+    }
+
+    /** Texts each followed by a line "__ggml_vocab_test__" (llama.cpp's vocabulary test format). */
+    static java.util.List<String> splitTexts(String all) {
+        String marker = "\n" + SEPARATOR + "\n";
+        var texts = new java.util.ArrayList<>(java.util.Arrays.asList(all.split(java.util.regex.Pattern.quote(marker), -1)));
+        if (all.endsWith(marker)) texts.removeLast();
+        return texts;
+    }
+}

@@ -1,0 +1,101 @@
+package io.bitnet4j.model;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Causal grouped-query attention over an F16 KV cache, in bitnet.cpp's numerics (spec §3.4): Q is rounded
+ * to F16, scores = Q·K (float accumulation) times 1/sqrt(headDim), softmax with the sum in double, P
+ * rounded to F16, out = P·V.
+ *
+ * <p>The unit of work is one KV head: its cached K and V rows are converted to float once, a tile at a
+ * time, and shared by the query heads of its group and by every token of the batch.
+ */
+final class Attention {
+    private static final int TILE = 64; // positions per converted K/V tile: 64 x 128 floats stay in L1/L2
+
+    private final ModelConfig c;
+    private final int maxTokens, contextLength;
+    /** Per KV head: converted tile, F16-rounded queries and scores for [group][token][position]. */
+    private final float[][] tile, queries, scores, outputs;
+
+    Attention(ModelConfig c, int maxTokens, int contextLength) {
+        this.c = c;
+        this.maxTokens = maxTokens;
+        this.contextLength = contextLength;
+        int g = c.groupSize(), hd = c.headDim();
+        tile = new float[c.kvHeads()][TILE * hd];
+        queries = new float[c.kvHeads()][g * maxTokens * hd];
+        scores = new float[c.kvHeads()][g * maxTokens * contextLength];
+        outputs = new float[c.kvHeads()][hd];
+    }
+
+    /**
+     * For tokens t in [0, tokens) at positions pos + t, reads q rows [tokens][dim] and writes out rows
+     * [tokens][dim]; K and V for positions [0, pos + tokens) must already be in the cache.
+     */
+    void run(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int pos, int tokens) {
+        if (tokens > maxTokens || pos + tokens > contextLength) throw new IllegalStateException("attention batch exceeds its buffers");
+        int g = c.groupSize(), hd = c.headDim(), dim = c.dim(), end = pos + tokens;
+        float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead];
+        float scale = 1.0f / (float) Math.sqrt(hd);
+
+        for (int h = 0; h < g; h++)
+            for (int t = 0; t < tokens; t++) {
+                long src = (long) t * dim + (long) (kvHead * g + h) * hd;
+                int dst = (h * tokens + t) * hd;
+                for (int d = 0; d < hd; d++) qs[dst + d] = Ops.roundF16(q.getAtIndex(JAVA_FLOAT_UNALIGNED, src + d));
+            }
+
+        // scores: one K tile at a time, every (head, token) of the group against it
+        for (int j0 = 0; j0 < end; j0 += TILE) {
+            int n = Math.min(TILE, end - j0);
+            cache.keys(j0, n, kvHead, kv);
+            for (int h = 0; h < g; h++)
+                for (int t = 0; t < tokens; t++) {
+                    int visible = Math.min(n, pos + t + 1 - j0); // causal: position pos+t sees [0, pos+t]
+                    int row = (h * tokens + t);
+                    for (int j = 0; j < visible; j++)
+                        sc[row * contextLength + j0 + j] = Ops.dot(qs, row * hd, kv, j * hd, hd) * scale;
+                }
+        }
+
+        for (int row = 0; row < g * tokens; row++) softmaxToF16(sc, row * contextLength, pos + row % tokens + 1);
+
+        // out = P·V, again a V tile at a time
+        for (int h = 0; h < g; h++)
+            for (int t = 0; t < tokens; t++) {
+                long dst = (long) t * dim + (long) (kvHead * g + h) * hd;
+                for (int d = 0; d < hd; d++) out.setAtIndex(JAVA_FLOAT_UNALIGNED, dst + d, 0f);
+            }
+        for (int j0 = 0; j0 < end; j0 += TILE) {
+            int n = Math.min(TILE, end - j0);
+            cache.values(j0, n, kvHead, kv);
+            for (int h = 0; h < g; h++)
+                for (int t = 0; t < tokens; t++) {
+                    int visible = Math.min(n, pos + t + 1 - j0);
+                    if (visible <= 0) continue;
+                    long dst = (long) t * dim + (long) (kvHead * g + h) * hd;
+                    for (int d = 0; d < hd; d++) o[d] = out.getAtIndex(JAVA_FLOAT_UNALIGNED, dst + d);
+                    int row = (h * tokens + t) * contextLength + j0;
+                    for (int j = 0; j < visible; j++) Ops.axpy(sc[row + j], kv, j * hd, o, hd);
+                    for (int d = 0; d < hd; d++) out.setAtIndex(JAVA_FLOAT_UNALIGNED, dst + d, o[d]);
+                }
+        }
+    }
+
+    /** softmax over s[off, off+n): max, exp, sum in double, scale by (float)(1/sum), then round to F16. */
+    private static void softmaxToF16(float[] s, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) max = Math.max(max, s[off + j]);
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            float e = (float) Math.exp(s[off + j] - max);
+            s[off + j] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int j = 0; j < n; j++) s[off + j] = Ops.roundF16(s[off + j] * inv);
+    }
+}

@@ -1,0 +1,141 @@
+package io.bitnet4j.model;
+
+import io.bitnet4j.sampling.Sampler;
+import io.bitnet4j.tokenizer.StreamingDecoder;
+import io.bitnet4j.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Token-by-token generation on a {@link Session}: feeds a prompt, samples, streams text pieces to a
+ * listener, and stops on end-of-generation tokens, stop strings, the token limit, cancellation or a full
+ * context. The session keeps its KV cache afterwards, so a chat can continue from where generation stopped.
+ */
+public final class Generator {
+
+    public enum StopReason { END_OF_GENERATION, MAX_TOKENS, STOP_STRING, CANCELLED, CONTEXT_FULL }
+
+    /** Receives each piece of generated text as soon as it is complete UTF-8; returns false to cancel. */
+    @FunctionalInterface
+    public interface Listener {
+        boolean onText(String piece);
+
+        Listener NONE = piece -> true;
+    }
+
+    /**
+     * What a generation produced.
+     *
+     * @param text            the generated text (without a matched stop string)
+     * @param tokens          the generated token ids (including a final end-of-generation token, if any)
+     * @param promptTokens    tokens evaluated for the prompt
+     * @param promptNanos     time spent evaluating the prompt
+     * @param generateNanos   time spent generating
+     * @param stopReason      why generation ended
+     */
+    public record Result(String text, int[] tokens, int promptTokens, long promptNanos, long generateNanos, StopReason stopReason) {
+        public double promptTokensPerSecond() {
+            return promptNanos == 0 ? 0 : promptTokens * 1e9 / promptNanos;
+        }
+
+        /** Generated tokens per second; the first token is produced by the prompt pass, so it is not counted. */
+        public double tokensPerSecond() {
+            return generateNanos == 0 || tokens.length < 2 ? 0 : (tokens.length - 1) * 1e9 / generateNanos;
+        }
+    }
+
+    private final Session session;
+    private final Tokenizer tokenizer;
+    private final Sampler sampler;
+
+    public Generator(Session session, Tokenizer tokenizer, Sampler sampler) {
+        this.session = session;
+        this.tokenizer = tokenizer;
+        this.sampler = sampler;
+    }
+
+    /**
+     * Evaluates {@code prompt} (ids, BOS included by the caller if wanted) and generates up to maxTokens.
+     * Stop strings are matched on the decoded text; text that might be the start of one is held back.
+     */
+    public Result generate(int[] prompt, int maxTokens, List<String> stopStrings, Listener listener) {
+        if (maxTokens < 0) throw new IllegalArgumentException("max tokens must not be negative, got " + maxTokens);
+        if (prompt.length == 0) throw new IllegalArgumentException("empty prompt: at least one token (e.g. BOS) is needed");
+        if (session.position() + prompt.length > session.contextLength())
+            throw new ContextOverflowException(session.position(), prompt.length, session.contextLength());
+
+        for (int t : prompt) sampler.accept(t);
+        long start = System.nanoTime();
+        float[] logits = session.prefill(prompt);
+        long promptNanos = System.nanoTime() - start;
+
+        StreamingDecoder decoder = new StreamingDecoder(tokenizer);
+        StringBuilder text = new StringBuilder();
+        int emitted = 0; // chars of text already handed to the listener
+        int[] out = new int[Math.max(1, maxTokens)];
+        int count = 0;
+        StopReason reason = StopReason.MAX_TOKENS;
+        long genStart = System.nanoTime();
+        while (count < maxTokens) {
+            int token = sampler.sample(logits, tokenizer.vocabSize());
+            sampler.accept(token);
+            out[count++] = token;
+            if (tokenizer.isEndOfGeneration(token)) {
+                reason = StopReason.END_OF_GENERATION;
+                break;
+            }
+            text.append(decoder.next(token));
+            int stopAt = findStop(text, stopStrings);
+            if (stopAt >= 0) {
+                text.setLength(stopAt);
+                reason = StopReason.STOP_STRING;
+                break;
+            }
+            int safe = text.length() - heldBack(text, stopStrings);
+            if (safe > emitted) {
+                if (!listener.onText(text.substring(emitted, safe))) {
+                    emitted = safe;
+                    reason = StopReason.CANCELLED;
+                    break;
+                }
+                emitted = safe;
+            }
+            if (count == maxTokens) break;
+            if (session.position() >= session.contextLength()) {
+                reason = StopReason.CONTEXT_FULL;
+                break;
+            }
+            logits = session.decode(token);
+        }
+        if (reason != StopReason.CANCELLED) {
+            text.append(reason == StopReason.STOP_STRING ? "" : decoder.flush());
+            if (text.length() > emitted) listener.onText(text.substring(emitted));
+        }
+        long genNanos = System.nanoTime() - genStart;
+        return new Result(text.toString(), Arrays.copyOf(out, count), prompt.length, promptNanos, genNanos, reason);
+    }
+
+    /** Index of the earliest complete stop string in text, or -1. */
+    static int findStop(CharSequence text, List<String> stops) {
+        int best = -1;
+        String s = text.toString();
+        for (String stop : stops) {
+            if (stop.isEmpty()) continue;
+            int i = s.indexOf(stop);
+            if (i >= 0 && (best < 0 || i < best)) best = i;
+        }
+        return best;
+    }
+
+    /** Length of the longest suffix of text that is a proper prefix of some stop string (kept back from output). */
+    static int heldBack(CharSequence text, List<String> stops) {
+        int hold = 0;
+        for (String stop : stops)
+            for (int len = Math.min(stop.length() - 1, text.length()); len > hold; len--)
+                if (stop.regionMatches(0, text.toString(), text.length() - len, len)) {
+                    hold = len;
+                    break;
+                }
+        return hold;
+    }
+}

@@ -1,0 +1,200 @@
+package io.bitnet4j.model;
+
+import io.bitnet4j.gguf.GgufException;
+import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.kernels.JavaKernels;
+import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.NativeBackend;
+import io.bitnet4j.kernels.VectorKernels;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A loaded BitNet b1.58 model: the memory-mapped GGUF file, its validated weights, the kernel backend and
+ * a worker pool. Immutable and thread-safe; share one Model between any number of {@link Session}s.
+ * Closing it waits for running steps, then unmaps the file; sessions used afterwards fail clearly.
+ */
+public final class Model implements AutoCloseable {
+
+    /**
+     * How to run a model.
+     *
+     * @param threads        worker threads, 1..1024; 0 means one per available processor
+     * @param backend        "native" (C++ kernels), "vector" (Java Vector API) or "java" (scalar reference)
+     * @param isa            native ISA to force (e.g. "avx2"), or null for the best one
+     * @param contextLength  default context of new sessions; 0 means the model's, capped at 4096
+     * @param batchSize      tokens per forward pass during prefill (1..512)
+     * @param checkWeights   scan every I2_S tensor for the invalid code 3 at load
+     */
+    public record Options(int threads, String backend, String isa, int contextLength, int batchSize, boolean checkWeights) {
+        public Options {
+            if (threads < 0 || threads > 1024) throw new IllegalArgumentException("threads must be between 1 and 1024 (0 = all processors), got " + threads);
+            if (backend == null) backend = "native";
+            if (!java.util.Set.of("native", "vector", "java").contains(backend))
+                throw new IllegalArgumentException("unknown backend '" + backend + "', expected native, vector or java");
+            if (isa != null && !backend.equals("native")) throw new IllegalArgumentException("an ISA can only be chosen for the native backend");
+            if (contextLength < 0) throw new IllegalArgumentException("context length must not be negative, got " + contextLength);
+            if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch size must be between 1 and 512, got " + batchSize);
+        }
+
+        public static Options defaults() {
+            return new Options(0, "native", null, 0, 64, true);
+        }
+
+        public Options withThreads(int n) { return new Options(n, backend, isa, contextLength, batchSize, checkWeights); }
+        public Options withBackend(String b) { return new Options(threads, b, isa, contextLength, batchSize, checkWeights); }
+        public Options withIsa(String i) { return new Options(threads, backend, i, contextLength, batchSize, checkWeights); }
+        public Options withContextLength(int n) { return new Options(threads, backend, isa, n, batchSize, checkWeights); }
+        public Options withBatchSize(int n) { return new Options(threads, backend, isa, contextLength, n, checkWeights); }
+    }
+
+    /** Receives load progress: a stage name and the fraction done in [0, 1]. */
+    @FunctionalInterface
+    public interface LoadListener {
+        void progress(String stage, double fraction);
+
+        LoadListener NONE = (s, f) -> {};
+    }
+
+    private final GgufFile gguf;
+    private final ModelConfig config;
+    private final Weights weights;
+    private final Kernels kernels;
+    private final Parallel parallel;
+    private final Options options;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    private Model(GgufFile gguf, ModelConfig config, Weights weights, Kernels kernels, Parallel parallel, Options options) {
+        this.gguf = gguf;
+        this.config = config;
+        this.weights = weights;
+        this.kernels = kernels;
+        this.parallel = parallel;
+        this.options = options;
+    }
+
+    public static Model load(Path path) throws IOException {
+        return load(path, Options.defaults(), LoadListener.NONE);
+    }
+
+    public static Model load(Path path, Options options) throws IOException {
+        return load(path, options, LoadListener.NONE);
+    }
+
+    /** Maps the file, validates metadata and every tensor, and starts the worker threads. */
+    public static Model load(Path path, Options options, LoadListener listener) throws IOException {
+        GgufFile gguf = GgufFile.open(path);
+        try {
+            ModelConfig config = ModelConfig.fromGguf(gguf);
+            Weights weights = Weights.load(gguf, config, done -> listener.progress("tensors", (double) done / config.layers()));
+            if (options.checkWeights()) checkAllCodes(weights, listener);
+            Kernels kernels = kernels(options);
+            int threads = options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads();
+            return new Model(gguf, config, weights, kernels, new Parallel(threads), options);
+        } catch (IOException | RuntimeException | Error e) {
+            gguf.close();
+            throw e;
+        }
+    }
+
+    private static void checkAllCodes(Weights weights, LoadListener listener) throws GgufException {
+        var tensors = Weights.ternaryTensors(weights);
+        for (int i = 0; i < tensors.size(); i++) {
+            Weights.checkCodes(tensors.get(i).getKey(), tensors.get(i).getValue());
+            listener.progress("checking weights", (double) (i + 1) / tensors.size());
+        }
+    }
+
+    static Kernels kernels(Options o) {
+        return switch (o.backend()) {
+            case "native" -> o.isa() == null ? new NativeBackend() : NativeBackend.select(o.isa());
+            case "vector" -> new VectorKernels();
+            case "java" -> new JavaKernels();
+            default -> throw new IllegalArgumentException("unknown backend " + o.backend());
+        };
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    public int threads() {
+        return parallel.threads();
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** The GGUF file behind the model (metadata, tensor table); valid until the model is closed. */
+    public GgufFile gguf() {
+        ensureOpen();
+        return gguf;
+    }
+
+    Weights weights() {
+        return weights;
+    }
+
+    Parallel parallel() {
+        return parallel;
+    }
+
+    /** A new session with the default context length. */
+    public Session newSession() {
+        return newSession(options.contextLength() == 0 ? Math.min(config.contextLength(), 4096) : options.contextLength());
+    }
+
+    /** A new session holding its own KV cache of {@code contextLength} positions. */
+    public Session newSession(int contextLength) {
+        ensureOpen();
+        return new Session(this, contextLength, options.batchSize());
+    }
+
+    /** Runs body while the model is guaranteed to stay open (closing waits for it). */
+    <T> T withOpenModel(java.util.function.Supplier<T> body) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            return body.get();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("model closed");
+    }
+
+    /** Summary for reports: architecture, shape, backend, threads. */
+    public Map<String, String> describe() {
+        var m = new java.util.LinkedHashMap<String, String>();
+        m.put("file", gguf.path().toString());
+        m.put("architecture", config.arch());
+        m.put("shape", config.layers() + " layers, dim " + config.dim() + ", heads " + config.heads() + "/" + config.kvHeads()
+                + ", ffn " + config.ffnDim() + ", vocab " + config.vocabSize() + ", context " + config.contextLength());
+        m.put("kernels", kernels.describe());
+        m.put("threads", Integer.toString(parallel.threads()));
+        return m;
+    }
+
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            parallel.close();
+            gguf.close();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.bitnet4j.model;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The small float operations of the graph, each in the exact form bitnet.cpp evaluates it (spec §3): they
+ * are cheap next to the matrix products, so clarity and fidelity come first.
+ */
+final class Ops {
+    private Ops() {}
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    /** RMSNorm, then the separate multiply by the weight: sum of float squares in double, scale in float. */
+    static void rmsNorm(MemorySegment out, long outOff, MemorySegment x, long xOff, MemorySegment weight, int n, float eps) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x.getAtIndex(JAVA_FLOAT_UNALIGNED, xOff + i);
+            sum += v * v;
+        }
+        float mean = (float) (sum / n);
+        float scale = 1.0f / (float) Math.sqrt(mean + eps);
+        for (int i = 0; i < n; i++) {
+            float v = x.getAtIndex(JAVA_FLOAT_UNALIGNED, xOff + i) * scale;
+            out.setAtIndex(JAVA_FLOAT_UNALIGNED, outOff + i, v * weight.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
+        }
+    }
+
+    /** x += y over n floats. */
+    static void addInPlace(MemorySegment x, MemorySegment y, long n) {
+        for (long i = 0; i < n; i++)
+            x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, x.getAtIndex(JAVA_FLOAT_UNALIGNED, i) + y.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
+    }
+
+    /** gate := relu(gate)^2 * up, in that order of float operations. */
+    static void reluSquaredTimes(MemorySegment gate, MemorySegment up, long n) {
+        for (long i = 0; i < n; i++) {
+            float r = Math.max(gate.getAtIndex(JAVA_FLOAT_UNALIGNED, i), 0f);
+            gate.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (r * r) * up.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
+        }
+    }
+
+    /**
+     * RoPE angles for one position: theta_0 = pos, theta_{i+1} = theta_i * base^(-2/dims) as a float
+     * cumulative product (ggml's cache), cos/sin rounded to float.
+     */
+    static void ropeAngles(int pos, int dims, float thetaScale, float[] cos, float[] sin) {
+        float theta = pos;
+        for (int i = 0; i < dims / 2; i++) {
+            cos[i] = (float) Math.cos(theta);
+            sin[i] = (float) Math.sin(theta);
+            theta *= thetaScale;
+        }
+    }
+
+    /** NEOX RoPE on each head of a row: pairs (i, i + headDim/2). */
+    static void rope(MemorySegment x, long off, int heads, int headDim, float[] cos, float[] sin) {
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++) {
+            long base = off + (long) h * headDim;
+            for (int i = 0; i < half; i++) {
+                float x0 = x.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i), x1 = x.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i + half);
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, base + i, x0 * cos[i] - x1 * sin[i]);
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, base + i + half, x0 * sin[i] + x1 * cos[i]);
+            }
+        }
+    }
+
+    /** Rounds n floats to F16 into a short[] (the KV cache stores F16, as bitnet.cpp's does). */
+    static void toF16(MemorySegment src, long srcOff, short[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] = Float.floatToFloat16(src.getAtIndex(JAVA_FLOAT_UNALIGNED, srcOff + i));
+    }
+
+    /** Rounds n floats to F16 into an off-heap segment (input of the F16 output projection). */
+    static void toF16(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, int n) {
+        for (int i = 0; i < n; i++)
+            dst.setAtIndex(JAVA_SHORT_UNALIGNED, dstOff + i, Float.floatToFloat16(src.getAtIndex(JAVA_FLOAT_UNALIGNED, srcOff + i)));
+    }
+
+    /** F16 to float, n values (a loop the JIT vectorises with F16C). */
+    static void fromF16(short[] src, int srcOff, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(src[srcOff + i]);
+    }
+
+    /** Dot product of two float arrays (vectorised; order differs from a sequential sum by float rounding). */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int bound = F.loopBound(n); i < bound; i += F.length())
+            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /** out[0..n) += p * v[0..n) (vectorised axpy). */
+    static void axpy(float p, float[] v, int vOff, float[] out, int n) {
+        int i = 0;
+        FloatVector pv = FloatVector.broadcast(F, p);
+        for (int bound = F.loopBound(n); i < bound; i += F.length())
+            FloatVector.fromArray(F, v, vOff + i).fma(pv, FloatVector.fromArray(F, out, i)).intoArray(out, i);
+        for (; i < n; i++) out[i] += p * v[vOff + i];
+    }
+
+    /** Rounds a float through F16 and back, as ggml does to an operand before an F16 matrix product. */
+    static float roundF16(float v) {
+        return Float.float16ToFloat(Float.floatToFloat16(v));
+    }
+}

@@ -1,0 +1,123 @@
+package io.bitnet4j.model;
+
+import io.bitnet4j.gguf.GgufException;
+import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufTensorInfo;
+import io.bitnet4j.gguf.GgufType;
+import io.bitnet4j.kernels.F16Matrix;
+import io.bitnet4j.kernels.TernaryMatrix;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * All tensors of a BitNet b1.58 model as views over the memory-mapped GGUF file: nothing is copied.
+ * Every tensor's type and shape is checked against the config before use.
+ *
+ * @param embedding   token_embd.weight, F16 [vocab][dim]; also the tied output projection
+ * @param outputNorm  output_norm.weight, F32 [dim]
+ */
+public record Weights(F16Matrix embedding, MemorySegment outputNorm, List<Layer> layers) {
+
+    /** One transformer block. Norm weights are F32 segments; projections are I2_S. */
+    public record Layer(MemorySegment attnNorm, TernaryMatrix wq, TernaryMatrix wk, TernaryMatrix wv,
+            MemorySegment attnSubNorm, TernaryMatrix wo, MemorySegment ffnNorm, TernaryMatrix wGate,
+            TernaryMatrix wUp, MemorySegment ffnSubNorm, TernaryMatrix wDown) {}
+
+    /** Builds the views and validates them; progress receives the number of layers done. */
+    public static Weights load(GgufFile gguf, ModelConfig c, IntConsumer progress) throws GgufException {
+        F16Matrix embedding = f16(gguf, "token_embd.weight", c.dim(), c.vocabSize());
+        if (gguf.findTensor("output.weight").isPresent())
+            throw new GgufException("tensor 'output.weight' present: BitNet b1.58 ties the output projection to token_embd, a separate one is not supported");
+        MemorySegment outputNorm = f32(gguf, "output_norm.weight", c.dim());
+        List<Layer> layers = new ArrayList<>(c.layers());
+        for (int i = 0; i < c.layers(); i++) {
+            String p = "blk." + i + ".";
+            layers.add(new Layer(
+                    f32(gguf, p + "attn_norm.weight", c.dim()),
+                    i2s(gguf, p + "attn_q.weight", c.dim(), c.dim()),
+                    i2s(gguf, p + "attn_k.weight", c.dim(), c.kvDim()),
+                    i2s(gguf, p + "attn_v.weight", c.dim(), c.kvDim()),
+                    f32(gguf, p + "attn_sub_norm.weight", c.dim()),
+                    i2s(gguf, p + "attn_output.weight", c.dim(), c.dim()),
+                    f32(gguf, p + "ffn_norm.weight", c.dim()),
+                    i2s(gguf, p + "ffn_gate.weight", c.dim(), c.ffnDim()),
+                    i2s(gguf, p + "ffn_up.weight", c.dim(), c.ffnDim()),
+                    f32(gguf, p + "ffn_sub_norm.weight", c.ffnDim()),
+                    i2s(gguf, p + "ffn_down.weight", c.ffnDim(), c.dim())));
+            progress.accept(i + 1);
+        }
+        return new Weights(embedding, outputNorm, List.copyOf(layers));
+    }
+
+    private static GgufTensorInfo tensor(GgufFile gguf, String name, GgufType type, long... shape) throws GgufException {
+        GgufTensorInfo t = gguf.tensor(name);
+        if (t.type() != type)
+            throw new GgufException("tensor '" + name + "' has type " + t.type() + ", expected " + type);
+        if (!java.util.Arrays.equals(t.shape(), shape))
+            throw new GgufException("tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape())
+                    + ", expected " + java.util.Arrays.toString(shape));
+        return t;
+    }
+
+    private static MemorySegment f32(GgufFile gguf, String name, int n) throws GgufException {
+        return gguf.data(tensor(gguf, name, GgufType.F32, n));
+    }
+
+    private static F16Matrix f16(GgufFile gguf, String name, int cols, int rows) throws GgufException {
+        return new F16Matrix(gguf.data(tensor(gguf, name, GgufType.F16, cols, rows)), rows, cols);
+    }
+
+    /** An I2_S tensor of ne = (cols, rows): rows*cols/4 packed bytes, then the float scale in the tail. */
+    private static TernaryMatrix i2s(GgufFile gguf, String name, int cols, int rows) throws GgufException {
+        GgufTensorInfo t = tensor(gguf, name, GgufType.I2_S, cols, rows);
+        MemorySegment all = gguf.data(t);
+        long packed = TernaryMatrix.bytes(rows, cols);
+        if (all.byteSize() < packed + 4) throw new GgufException("tensor '" + name + "' is too short for its I2_S scale");
+        float scale = all.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), packed);
+        if (!Float.isFinite(scale)) throw new GgufException("tensor '" + name + "' has a non-finite I2_S scale " + scale);
+        return new TernaryMatrix(all.asSlice(0, packed), rows, cols, scale);
+    }
+
+    /**
+     * Fails if any 2-bit code is 3: the reference dequantizer reads it as 0 while integer kernels read +2, so
+     * such a file has no single meaning. One pass over the packed bytes (it also warms the page cache).
+     */
+    public static void checkCodes(String name, TernaryMatrix m) throws GgufException {
+        MemorySegment d = m.data();
+        long n = d.byteSize(), i = 0;
+        var longs = ValueLayout.JAVA_LONG_UNALIGNED;
+        for (; i + 8 <= n; i += 8) {
+            long v = d.get(longs, i);
+            if ((v & (v >>> 1) & 0x5555555555555555L) != 0) throw badCode(name, i);
+        }
+        for (; i < n; i++) {
+            int b = d.get(ValueLayout.JAVA_BYTE, i);
+            if ((b & (b >>> 1) & 0x55) != 0) throw badCode(name, i);
+        }
+    }
+
+    private static GgufException badCode(String name, long at) {
+        return new GgufException("tensor '" + name + "' holds the unused I2_S code 3 near byte " + at + ": the file is corrupt");
+    }
+
+    /** The I2_S matrices of a layer with their tensor names, for whole-model passes. */
+    public static List<java.util.Map.Entry<String, TernaryMatrix>> ternaryTensors(Weights w) {
+        var out = new ArrayList<java.util.Map.Entry<String, TernaryMatrix>>();
+        for (int i = 0; i < w.layers().size(); i++) {
+            Layer l = w.layers().get(i);
+            String p = "blk." + i + ".";
+            out.add(java.util.Map.entry(p + "attn_q.weight", l.wq()));
+            out.add(java.util.Map.entry(p + "attn_k.weight", l.wk()));
+            out.add(java.util.Map.entry(p + "attn_v.weight", l.wv()));
+            out.add(java.util.Map.entry(p + "attn_output.weight", l.wo()));
+            out.add(java.util.Map.entry(p + "ffn_gate.weight", l.wGate()));
+            out.add(java.util.Map.entry(p + "ffn_up.weight", l.wUp()));
+            out.add(java.util.Map.entry(p + "ffn_down.weight", l.wDown()));
+        }
+        return out;
+    }
+}
