@@ -1,0 +1,372 @@
+package io.bitnet4j.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Byte-level BPE tokenizer (GGUF {@code tokenizer.ggml.model = "gpt2"}), as used by LLaMA-3 and BitNet b1.58 2B4T.
+ *
+ * <p>Encoding: optionally cut out special tokens written literally in the text; split the rest into pre-tokens
+ * ({@link PreTokenizer}); map each pre-token's UTF-8 bytes to their byte tokens and apply merges, always the
+ * lowest-ranked adjacent pair first (leftmost on ties). Immutable and thread-safe after construction.
+ */
+public final class Tokenizer {
+
+    /** Pre-tokens longer than this are not cached (they are rare and would bloat the cache). */
+    private static final int MAX_CACHED_PIECE_CHARS = 64;
+    private static final int MAX_CACHE_ENTRIES = 1 << 16;
+
+    private final String[] tokens;
+    private final int[] types;
+    private final Map<String, Integer> idsByText;
+    /** Bytes each token stands for when decoded. */
+    private final byte[][] tokenBytes;
+    /** Token id of each single byte (byte-level vocabularies contain all 256). */
+    private final int[] byteTokens = new int[256];
+    private final MergeTable merges;
+    private final PreTokenizer preTokenizer;
+    /** Special tokens grouped by first char, longest first, for literal matching when parseSpecial is on. */
+    private final Map<Character, int[]> specialsByFirstChar;
+    private final int bos;
+    private final int eos;
+    private final int eot;
+    private final int eom;
+    private final boolean addBos;
+    private final String chatTemplate;
+    private final Map<String, int[]> pieceCache = new ConcurrentHashMap<>();
+
+    private Tokenizer(TokenizerData d, PreTokenizer mode) {
+        int n = d.tokens().size();
+        this.tokens = d.tokens().toArray(new String[0]);
+        this.types = new int[n];
+        this.idsByText = new HashMap<>(n * 2);
+        this.tokenBytes = new byte[n][];
+        for (int id = 0; id < n; id++) {
+            types[id] = d.typeOf(id);
+            idsByText.putIfAbsent(tokens[id], id);
+            tokenBytes[id] = bytesOf(tokens[id], types[id]);
+        }
+        this.preTokenizer = mode;
+        initByteTokens();
+        this.merges = buildMergeTable(d.merges());
+        this.specialsByFirstChar = indexSpecials();
+        this.bos = d.bos();
+        this.eos = d.eos();
+        this.eot = d.eot() >= 0 ? d.eot() : idsByText.getOrDefault("<|eot_id|>", -1);
+        this.eom = idsByText.getOrDefault("<|eom_id|>", -1);
+        this.addBos = d.addBos();
+        this.chatTemplate = d.chatTemplate();
+    }
+
+    /** Builds a tokenizer from GGUF-style data with an explicit pre-tokenizer mode. */
+    public static Tokenizer create(TokenizerData data, PreTokenizer mode) {
+        if (mode == null) {
+            throw new IllegalArgumentException("a pre-tokenizer mode is required (see PreTokenizer.forGguf)");
+        }
+        return new Tokenizer(data, mode);
+    }
+
+    /** Loads a Hugging Face tokenizer.json (BPE model) with the LLaMA-3 pre-tokenizer. */
+    public static Tokenizer fromHfTokenizerJson(Path file) {
+        return fromHfTokenizerJson(file, PreTokenizer.LLAMA3);
+    }
+
+    public static Tokenizer fromHfTokenizerJson(Path file, PreTokenizer mode) {
+        return create(HfTokenizerJson.read(file), mode);
+    }
+
+    // ------------------------------------------------------------------------------------------ setup
+
+    /** Normal tokens are byte-level strings; special/user-defined tokens decode to their literal text. */
+    private static byte[] bytesOf(String token, int type) {
+        if (type == TokenizerData.TYPE_NORMAL || type == TokenizerData.TYPE_BYTE || type == TokenizerData.TYPE_UNUSED) {
+            byte[] raw = ByteLevel.decode(token);
+            if (raw != null) {
+                return raw;
+            }
+        }
+        return token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void initByteTokens() {
+        for (int b = 0; b < 256; b++) {
+            Integer id = idsByText.get(String.valueOf(ByteLevel.charOf(b)));
+            if (id == null) {
+                throw new IllegalArgumentException("not a byte-level BPE vocabulary: no token for byte 0x"
+                        + Integer.toHexString(b) + " ('" + ByteLevel.charOf(b) + "')");
+            }
+            byteTokens[b] = id;
+        }
+    }
+
+    /** Merge rank = line index; lines whose parts or result are not in the vocabulary are ignored. */
+    private MergeTable buildMergeTable(List<String> mergeLines) {
+        MergeTable table = new MergeTable(mergeLines.size());
+        for (int rank = 0; rank < mergeLines.size(); rank++) {
+            String line = mergeLines.get(rank);
+            int space = line.indexOf(' ', 1); // a part may itself start with a space char in odd vocabularies
+            if (space < 0) {
+                throw new IllegalArgumentException("merge " + rank + " has no space: \"" + line + "\"");
+            }
+            String left = line.substring(0, space);
+            String right = line.substring(space + 1);
+            Integer l = idsByText.get(left);
+            Integer r = idsByText.get(right);
+            Integer result = idsByText.get(left + right);
+            if (l != null && r != null && result != null) {
+                table.put(l, r, rank, result);
+            }
+        }
+        return table;
+    }
+
+    private Map<Character, int[]> indexSpecials() {
+        Map<Character, List<Integer>> groups = new HashMap<>();
+        for (int id = 0; id < tokens.length; id++) {
+            if (isSpecialType(types[id]) && !tokens[id].isEmpty()) {
+                groups.computeIfAbsent(tokens[id].charAt(0), k -> new ArrayList<>()).add(id);
+            }
+        }
+        Map<Character, int[]> index = new HashMap<>();
+        groups.forEach((first, ids) -> index.put(first, ids.stream()
+                .sorted(Comparator.comparingInt((Integer id) -> -tokens[id].length()).thenComparingInt(id -> id))
+                .mapToInt(Integer::intValue).toArray()));
+        return index;
+    }
+
+    /** Unknown, control and user-defined tokens are matched literally (only with parseSpecial). */
+    private static boolean isSpecialType(int type) {
+        return type == TokenizerData.TYPE_UNKNOWN || type == TokenizerData.TYPE_CONTROL
+                || type == TokenizerData.TYPE_USER_DEFINED;
+    }
+
+    // ------------------------------------------------------------------------------------------ encoding
+
+    /**
+     * Encodes text without BOS.
+     *
+     * @param parseSpecial when true, special token texts such as "&lt;|eot_id|&gt;" in {@code text} become their
+     *                     ids; when false they are tokenized as ordinary text
+     */
+    public int[] encode(String text, boolean parseSpecial) {
+        IntList out = new IntList(Math.max(8, text.length() / 3));
+        encodeInto(text, parseSpecial, out);
+        return out.toArray();
+    }
+
+    /** Encodes text, prepending BOS when the vocabulary asks for it ({@code add_bos_token}). */
+    public int[] encodeWithBos(String text, boolean parseSpecial) {
+        IntList out = new IntList(Math.max(8, text.length() / 3 + 1));
+        if (addBos && bos >= 0) {
+            out.add(bos);
+        }
+        encodeInto(text, parseSpecial, out);
+        return out.toArray();
+    }
+
+    private void encodeInto(String text, boolean parseSpecial, IntList out) {
+        if (!parseSpecial || specialsByFirstChar.isEmpty()) {
+            encodeOrdinary(text, 0, text.length(), out);
+            return;
+        }
+        int segmentStart = 0;
+        int pos = 0;
+        while (pos < text.length()) {
+            int special = matchSpecialAt(text, pos);
+            if (special < 0) {
+                pos++;
+                continue;
+            }
+            encodeOrdinary(text, segmentStart, pos, out);
+            out.add(special);
+            pos += tokens[special].length();
+            segmentStart = pos;
+        }
+        encodeOrdinary(text, segmentStart, text.length(), out);
+    }
+
+    /** The longest special token whose text starts at {@code pos}, or -1. */
+    private int matchSpecialAt(String text, int pos) {
+        int[] candidates = specialsByFirstChar.get(text.charAt(pos));
+        if (candidates != null) {
+            for (int id : candidates) {
+                if (text.startsWith(tokens[id], pos)) {
+                    return id;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private void encodeOrdinary(String text, int from, int to, IntList out) {
+        if (from >= to) {
+            return;
+        }
+        List<String> pieces = new ArrayList<>();
+        preTokenizer.split(text, from, to, pieces);
+        for (String piece : pieces) {
+            out.addAll(encodePiece(piece));
+        }
+    }
+
+    private int[] encodePiece(String piece) {
+        int[] cached = pieceCache.get(piece);
+        if (cached != null) {
+            return cached;
+        }
+        int[] ids = encodeUncached(piece.getBytes(StandardCharsets.UTF_8));
+        if (piece.length() <= MAX_CACHED_PIECE_CHARS) {
+            if (pieceCache.size() >= MAX_CACHE_ENTRIES) {
+                pieceCache.clear(); // crude bound; the hot words come right back
+            }
+            pieceCache.put(piece, ids);
+        }
+        return ids;
+    }
+
+    private int[] encodeUncached(byte[] bytes) {
+        if (preTokenizer.ignoreMerges()) {
+            Integer whole = idsByText.get(ByteLevel.encode(bytes));
+            if (whole != null) {
+                return new int[] {whole};
+            }
+        }
+        int[] symbols = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            symbols[i] = byteTokens[bytes[i] & 0xFF];
+        }
+        return Bpe.merge(symbols, merges);
+    }
+
+    // ------------------------------------------------------------------------------------------ decoding
+
+    /** Decodes ids to text; special tokens appear as their text; invalid UTF-8 becomes U+FFFD. */
+    public String decode(int[] ids) {
+        return decode(ids, true);
+    }
+
+    /** As {@link #decode(int[])}; with {@code includeSpecial = false} control tokens (BOS, EOT…) are dropped. */
+    public String decode(int[] ids, boolean includeSpecial) {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(ids.length * 4);
+        for (int id : ids) {
+            if (!includeSpecial && isControl(id)) {
+                continue;
+            }
+            buf.writeBytes(tokenBytes(id));
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The bytes token {@code id} stands for (a fresh copy). */
+    public byte[] tokenBytes(int id) {
+        checkId(id);
+        return tokenBytes[id].clone();
+    }
+
+    /** Appends the bytes of {@code id} without copying twice (for the streaming decoder). */
+    void appendTokenBytes(int id, java.io.ByteArrayOutputStream out) {
+        checkId(id);
+        out.writeBytes(tokenBytes[id]);
+    }
+
+    /** The token's string as stored in the vocabulary (byte-level form, e.g. "Ġthe"). */
+    public String tokenText(int id) {
+        checkId(id);
+        return tokens[id];
+    }
+
+    /** Id of the token whose vocabulary string is {@code text}, or -1. */
+    public int tokenId(String text) {
+        return idsByText.getOrDefault(text, -1);
+    }
+
+    public int tokenType(int id) {
+        checkId(id);
+        return types[id];
+    }
+
+    public boolean isControl(int id) {
+        return id >= 0 && id < types.length && types[id] == TokenizerData.TYPE_CONTROL;
+    }
+
+    public int vocabSize() {
+        return tokens.length;
+    }
+
+    public int bos() {
+        return bos;
+    }
+
+    public int eos() {
+        return eos;
+    }
+
+    /** Id of "&lt;|eot_id|&gt;", or -1. */
+    public int eot() {
+        return eot;
+    }
+
+    public boolean addBos() {
+        return addBos;
+    }
+
+    public PreTokenizer preTokenizer() {
+        return preTokenizer;
+    }
+
+    /** The GGUF chat template string, or null. */
+    public String chatTemplate() {
+        return chatTemplate;
+    }
+
+    /** True for ids that end a generated turn: EOS, "&lt;|eot_id|&gt;" and "&lt;|eom_id|&gt;" when present. */
+    public boolean isEndOfGeneration(int id) {
+        return id >= 0 && (id == eos || id == eot || id == eom);
+    }
+
+    int mergeCount() {
+        return merges.size();
+    }
+
+    private void checkId(int id) {
+        if (id < 0 || id >= tokens.length) {
+            throw new IllegalArgumentException("token id " + id + " outside the vocabulary of " + tokens.length);
+        }
+    }
+
+    /** Minimal growable int array, to avoid boxing on the encode path. */
+    static final class IntList {
+        private int[] a;
+        private int size;
+
+        IntList(int capacity) {
+            a = new int[Math.max(1, capacity)];
+        }
+
+        void add(int v) {
+            if (size == a.length) {
+                a = Arrays.copyOf(a, a.length * 2);
+            }
+            a[size++] = v;
+        }
+
+        void addAll(int[] vs) {
+            if (size + vs.length > a.length) {
+                a = Arrays.copyOf(a, Math.max(a.length * 2, size + vs.length));
+            }
+            System.arraycopy(vs, 0, a, size, vs.length);
+            size += vs.length;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(a, size);
+        }
+    }
+}
