@@ -78,6 +78,23 @@ public final class SamplerChain implements Sampler {
         return candidates.draw(logits, temperature, rng);
     }
 
+    /**
+     * Runs every stage except the draw and returns the surviving token ids in ascending order. Allocates; meant
+     * for tests and diagnostics, not the decode loop. Greedy chains report the single argmax.
+     */
+    int[] candidateIds(float[] logits, int vocabSize) {
+        checkArguments(logits, vocabSize);
+        ensureCapacity(vocabSize);
+        if (!penalties.isNoOp()) penalties.apply(logits, vocabSize);
+        candidates.scan(logits, vocabSize);
+        if (isGreedy()) return new int[] {candidates.argmax()};
+        candidates.filter(logits, vocabSize, topK, topP, minP);
+        int[] ids = new int[candidates.count()];
+        for (int i = 0; i < ids.length; i++) ids[i] = candidates.id(i);
+        java.util.Arrays.sort(ids);
+        return ids;
+    }
+
     @Override
     public void accept(int token) {
         if (token < 0) throw new IllegalArgumentException("token id must be >= 0, got " + token);
