@@ -1,16 +1,422 @@
-/* Native kernel tests: every supported ISA against the scalar reference. */
+/* Native kernel tests: every supported ISA against the scalar reference (B4J_ISA_SCALAR).
+ * quantize_i8s and i2s_gemm must match bit for bit; f16_gemm within a tolerance relative to sum|w*x|.
+ * B4J_TEST_QUICK=1 (set by CMake when cross-compiling, i.e. under qemu) trims the shape lists. */
+#include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <vector>
+
 #include "bitnet4j/bitnet4j.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 static int failures = 0;
-#define CHECK(c, ...) do { if (!(c)) { failures++; std::printf("FAIL %s:%d: ", __FILE__, __LINE__); std::printf(__VA_ARGS__); std::printf("\n"); } } while (0)
+static long checks = 0;
+#define CHECK(c, ...)                                                               \
+    do {                                                                            \
+        checks++;                                                                   \
+        if (!(c)) {                                                                 \
+            if (++failures <= 50) {                                                 \
+                std::printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
+                std::printf(__VA_ARGS__);                                           \
+                std::printf("\n");                                                  \
+            }                                                                       \
+        }                                                                           \
+    } while (0)
+
+static bool quick = false;
+
+static uint32_t fbits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
+static float bitsf(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+
+/* ------------------------------------------------------------------ helpers */
+
+/* Pack per-element codes (0..2) of an M x K matrix into the canonical I2_S layout, written independently
+ * of the library from the format description: byte j of a block holds j, 32+j, 64+j, 96+j at bits 7..0. */
+static std::vector<uint8_t> pack_i2s(const std::vector<uint8_t> &codes, int64_t M, int64_t K) {
+    std::vector<uint8_t> w((size_t)(M * K / 4), 0);
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t k = 0; k < K; k++) {
+            int64_t blk = k / 128, in = k % 128;
+            size_t byte = (size_t)(m * K / 4 + blk * 32 + in % 32);
+            w[byte] |= (uint8_t)(codes[(size_t)(m * K + k)] << (6 - 2 * (in / 32)));
+        }
+    return w;
+}
+
+/* ------------------------------------------------------------------ quantize */
+
+static void test_quantize_case(int isa, const std::vector<float> &x, int64_t n, int64_t rows, const char *what) {
+    std::vector<int8_t> q0((size_t)(n * rows) + 64, 0x5a), q1((size_t)(n * rows) + 64, 0x5a);
+    std::vector<float> s0((size_t)rows + 1, -1.f), s1((size_t)rows + 1, -1.f);
+    std::vector<int32_t> S0((size_t)rows + 1, -7), S1((size_t)rows + 1, -7);
+    int rc0 = b4j_quantize_i8s(B4J_ISA_SCALAR, x.data(), n, rows, q0.data(), s0.data(), S0.data());
+    int rc1 = b4j_quantize_i8s(isa, x.data(), n, rows, q1.data(), s1.data(), S1.data());
+    CHECK(rc0 == B4J_OK && rc1 == B4J_OK, "quantize rc %d %d", rc0, rc1);
+    CHECK(std::memcmp(q0.data(), q1.data(), q0.size()) == 0, "%s quantize %s n=%lld rows=%lld: q differs",
+          b4j_isa_name(isa), what, (long long)n, (long long)rows);
+    for (int64_t r = 0; r <= rows; r++) {
+        CHECK(fbits(s0[(size_t)r]) == fbits(s1[(size_t)r]), "%s quantize %s n=%lld row %lld: scale %a vs %a",
+              b4j_isa_name(isa), what, (long long)n, (long long)r, s0[(size_t)r], s1[(size_t)r]);
+        CHECK(S0[(size_t)r] == S1[(size_t)r], "%s quantize %s n=%lld row %lld: sum %d vs %d", b4j_isa_name(isa),
+              what, (long long)n, (long long)r, S0[(size_t)r], S1[(size_t)r]);
+    }
+}
+
+static void test_quantize(int isa) {
+    std::mt19937 rng(1234);
+    const long before = failures;
+    std::vector<int64_t> ns = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 2560, 6912};
+    for (int64_t n : ns) {
+        const int64_t rows = 3;
+        std::vector<float> x((size_t)(n * rows));
+        auto fill = [&](auto gen) { for (auto &v : x) v = gen(); };
+        std::uniform_real_distribution<float> u(-1.f, 1.f);
+        std::normal_distribution<float> g(0.f, 1.f);
+        fill([&] { return u(rng) * 3.f; });
+        test_quantize_case(isa, x, n, rows, "uniform");
+        fill([&] { return g(rng); });
+        x[(size_t)(rng() % x.size())] = 40.f;  /* one outlier, as in real activations */
+        test_quantize_case(isa, x, n, rows, "normal+outlier");
+        fill([] { return 0.f; });
+        test_quantize_case(isa, x, n, rows, "zero");
+        fill([&] { return u(rng) * 3e38f; });
+        test_quantize_case(isa, x, n, rows, "huge");
+        fill([&] { return u(rng) * 1e-6f; });  /* below the 1e-5 floor */
+        test_quantize_case(isa, x, n, rows, "tiny");
+        fill([&] { return bitsf((uint32_t)(rng() & 0x807fffffu)); });  /* denormals of both signs */
+        test_quantize_case(isa, x, n, rows, "denormal");
+        /* max 127 gives s = 1, so the halves land exactly on .5: exercises round-half-even */
+        fill([&] { return (float)((int)(rng() % 255) - 127) * 0.5f; });
+        x[0] = 127.f;
+        test_quantize_case(isa, x, n, rows, "ties");
+        fill([&] { return bitsf((uint32_t)rng()); });  /* any bit pattern: NaN, Inf, everything */
+        test_quantize_case(isa, x, n, rows, "random-bits");
+        fill([&] { return u(rng); });
+        x[(size_t)(rng() % x.size())] = INFINITY;
+        x[(size_t)(rng() % x.size())] = NAN;
+        test_quantize_case(isa, x, n, rows, "inf+nan");
+    }
+    std::printf("  quantize_i8s: %s\n", failures == before ? "ok (bit-exact)" : "FAILED");
+}
+
+/* ------------------------------------------------------------------ I2_S GEMM */
+
+struct I2sCase {
+    int64_t M, K, T, m_begin, m_end, ldy;
+};
+
+enum ActKind { ACT_RANDOM, ACT_MIN, ACT_MAX, ACT_ALT };
+
+static void test_i2s_case(int isa, const I2sCase &c, std::mt19937 &rng, ActKind act, int code_fill,
+                          const char *what) {
+    std::vector<uint8_t> codes((size_t)(c.M * c.K));
+    for (auto &v : codes) v = code_fill >= 0 ? (uint8_t)code_fill : (uint8_t)(rng() % 3);
+    std::vector<uint8_t> w = pack_i2s(codes, c.M, c.K);
+    std::vector<int8_t> q((size_t)(c.K * c.T + 1));
+    for (size_t i = 0; i < q.size(); i++) {
+        switch (act) {
+            case ACT_RANDOM: q[i] = (int8_t)(int)(rng() % 256 - 128); break;
+            case ACT_MIN: q[i] = -128; break;
+            case ACT_MAX: q[i] = 127; break;
+            case ACT_ALT: q[i] = (i & 1) ? 127 : -128; break;
+        }
+    }
+    std::vector<float> as((size_t)c.T + 1);
+    std::vector<int32_t> sum((size_t)c.T + 1);
+    std::uniform_real_distribution<float> u(0.5f, 200.f);
+    for (int64_t t = 0; t < c.T; t++) {
+        as[(size_t)t] = u(rng);
+        int32_t s = 0;
+        for (int64_t k = 0; k < c.K; k++) s += q[(size_t)(t * c.K + k)];
+        sum[(size_t)t] = s;
+    }
+    const float ws = 1.0f / 3.0f + (float)(rng() % 100) * 0.01f;
+    const size_t ny = (size_t)(c.T > 0 ? c.T * c.ldy : 1);
+    /* sentinel: anything outside [m_begin, m_end) x [0, T) must stay untouched */
+    std::vector<float> y0(ny, bitsf(0x7fc0dead)), y1(ny, bitsf(0x7fc0dead));
+    int rc0 = b4j_i2s_gemm(B4J_ISA_SCALAR, w.data(), ws, c.M, c.K, q.data(), as.data(), sum.data(), c.T, y0.data(),
+                           c.ldy, c.m_begin, c.m_end);
+    int rc1 = b4j_i2s_gemm(isa, w.data(), ws, c.M, c.K, q.data(), as.data(), sum.data(), c.T, y1.data(), c.ldy,
+                           c.m_begin, c.m_end);
+    CHECK(rc0 == B4J_OK && rc1 == B4J_OK, "i2s rc %d %d", rc0, rc1);
+    size_t bad = 0, first = 0;
+    for (size_t i = 0; i < ny; i++)
+        if (fbits(y0[i]) != fbits(y1[i])) { if (!bad) first = i; bad++; }
+    CHECK(bad == 0,
+          "%s i2s_gemm %s M=%lld K=%lld T=%lld rows [%lld,%lld) ldy=%lld: %zu values differ, first at %zu: %a vs %a",
+          b4j_isa_name(isa), what, (long long)c.M, (long long)c.K, (long long)c.T, (long long)c.m_begin,
+          (long long)c.m_end, (long long)c.ldy, bad, first, y0[first], y1[first]);
+}
+
+static void test_i2s(int isa) {
+    std::mt19937 rng(42);
+    const long before = failures;
+    /* the 2B4T projection shapes, full row range, decode (T=1) and a small prefill */
+    const int64_t shapes[4][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}};
+    for (auto &s : shapes) {
+        int64_t M = s[0], K = s[1];
+        test_i2s_case(isa, {M, K, 1, 0, M, M}, rng, ACT_RANDOM, -1, "2b4t");
+        if (!quick) test_i2s_case(isa, {M, K, 5, 0, M, M}, rng, ACT_RANDOM, -1, "2b4t");
+        else test_i2s_case(isa, {M, K, 5, M / 2 - 3, M / 2 + 18, M}, rng, ACT_RANDOM, -1, "2b4t-slice");
+    }
+    /* small / odd shapes, every T up to 9 plus 16 and 17 */
+    std::vector<int64_t> Ms = {1, 3, 5, 7, 31, 33};
+    std::vector<int64_t> Ks = {128, 256, 384, 640, 6912};
+    std::vector<int64_t> Ts = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17};
+    for (int64_t M : Ms)
+        for (int64_t K : Ks)
+            for (int64_t T : Ts) {
+                if (quick && K == 6912 && T > 3 && T != 17) continue;
+                test_i2s_case(isa, {M, K, T, 0, M, M}, rng, ACT_RANDOM, -1, "small");
+                /* partial row range with odd bounds and ldy > M */
+                if (M >= 5) test_i2s_case(isa, {M, K, T, 1, M - 2, M + 3}, rng, ACT_RANDOM, -1, "range");
+            }
+    /* empty range and no tokens */
+    test_i2s_case(isa, {33, 256, 3, 7, 7, 40}, rng, ACT_RANDOM, -1, "empty-range");
+    test_i2s_case(isa, {33, 256, 0, 0, 33, 33}, rng, ACT_RANDOM, -1, "T=0");
+    /* worst case for int16 accumulation: every product -256 (q=-128, code 2) or +254, over long K */
+    for (int64_t K : {6912, 16384}) {
+        for (int64_t T : {1, 4, 5}) {
+            test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, 2, "all q=-128 codes=2");
+            test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MAX, 2, "all q=127 codes=2");
+            test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_ALT, 2, "q=+-alternating codes=2");
+            test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, 0, "all q=-128 codes=0");
+            test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, -1, "all q=-128 random codes");
+        }
+    }
+    /* the extreme dot must also be the true value, not merely equal to the reference */
+    {
+        const int64_t K = 16384;
+        std::vector<uint8_t> codes((size_t)K, 2);
+        std::vector<uint8_t> w = pack_i2s(codes, 1, K);
+        std::vector<int8_t> q((size_t)K, -128);
+        float as = 1.0f, y = 0;
+        int32_t S = 0;  /* zero act_sum so y == dot */
+        b4j_i2s_gemm(isa, w.data(), 1.0f, 1, K, q.data(), &as, &S, 1, &y, 1, 0, 1);
+        CHECK(y == -256.0f * (float)K, "%s i2s extreme dot %f, want %f", b4j_isa_name(isa), y, -256.0 * K);
+    }
+    std::printf("  i2s_gemm: %s\n", failures == before ? "ok (bit-exact)" : "FAILED");
+}
+
+/* ------------------------------------------------------------------ F16 GEMM */
+
+static uint16_t rand_half(std::mt19937 &rng) {
+    /* values of magnitude ~[2^-6, 2^2) with random sign and mantissa, plus some zeros */
+    if (rng() % 16 == 0) return 0;
+    uint16_t e = (uint16_t)(9 + rng() % 8), m = (uint16_t)(rng() & 0x3ff), s = (uint16_t)((rng() & 1) << 15);
+    return (uint16_t)(s | (e << 10) | m);
+}
+
+static void test_f16_case(int isa, int64_t M, int64_t K, int64_t T, int64_t mb, int64_t me, int64_t ldy,
+                          std::mt19937 &rng) {
+    std::vector<uint16_t> w((size_t)(M * K)), x((size_t)(K * T + 1));
+    for (auto &v : w) v = rand_half(rng);
+    for (auto &v : x) v = rand_half(rng);
+    const size_t ny = (size_t)(T > 0 ? T * ldy : 1);
+    std::vector<float> y0(ny, bitsf(0x7fc0dead)), y1(ny, bitsf(0x7fc0dead));
+    int rc0 = b4j_f16_gemm(B4J_ISA_SCALAR, w.data(), M, K, x.data(), T, y0.data(), ldy, mb, me);
+    int rc1 = b4j_f16_gemm(isa, w.data(), M, K, x.data(), T, y1.data(), ldy, mb, me);
+    CHECK(rc0 == B4J_OK && rc1 == B4J_OK, "f16 rc %d %d", rc0, rc1);
+    std::vector<float> wf(w.size()), xf(x.size());
+    b4j_f16_to_f32(w.data(), wf.data(), (int64_t)w.size());
+    b4j_f16_to_f32(x.data(), xf.data(), (int64_t)x.size());
+    int bad = 0;
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t m = 0; m < ldy; m++) {
+            size_t i = (size_t)(t * ldy + m);
+            if (m < mb || m >= me) {
+                if (fbits(y1[i]) != 0x7fc0dead) bad++;
+                continue;
+            }
+            double mag = 0;
+            for (int64_t k = 0; k < K; k++) mag += std::fabs((double)wf[(size_t)(m * K + k)] * xf[(size_t)(t * K + k)]);
+            double tol = 1e-5 * mag + 1e-6;
+            if (!(std::fabs((double)y0[i] - (double)y1[i]) <= tol)) {
+                if (!bad)
+                    std::printf("  f16 mismatch t=%lld m=%lld: ref %.9g got %.9g tol %.3g\n", (long long)t,
+                                (long long)m, y0[i], y1[i], tol);
+                bad++;
+            }
+        }
+    CHECK(bad == 0, "%s f16_gemm M=%lld K=%lld T=%lld rows [%lld,%lld) ldy=%lld: %d bad values", b4j_isa_name(isa),
+          (long long)M, (long long)K, (long long)T, (long long)mb, (long long)me, (long long)ldy, bad);
+}
+
+static void test_f16(int isa) {
+    std::mt19937 rng(7);
+    const long before = failures;
+    std::vector<int64_t> Ks = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 640, 2560};
+    std::vector<int64_t> Ts = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17};
+    for (int64_t K : Ks)
+        for (int64_t T : Ts) {
+            if (quick && K >= 640 && T > 4 && T != 17) continue;
+            test_f16_case(isa, 7, K, T, 0, 7, 7, rng);
+            test_f16_case(isa, 6, K, T, 1, 5, 9, rng);
+        }
+    test_f16_case(isa, 33, 2560, 1, 0, 33, 33, rng);
+    test_f16_case(isa, 33, 6912, 2, 3, 30, 35, rng);
+    test_f16_case(isa, 5, 64, 3, 2, 2, 5, rng);  /* empty range */
+    test_f16_case(isa, 5, 64, 0, 0, 5, 5, rng);  /* no tokens */
+    std::printf("  f16_gemm: %s\n", failures == before ? "ok (within tolerance)" : "FAILED");
+}
+
+/* ------------------------------------------------------------------ conversions */
+
+static double half_value(uint16_t h) {  /* independent decode via ldexp, finite halves only */
+    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    double v = e ? std::ldexp(1024 + m, e - 25) : std::ldexp(m, -24);
+    return (h & 0x8000) ? -v : v;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("f16c"))) static float hw_h2f(uint16_t h) { return _cvtsh_ss(h); }
+__attribute__((target("f16c"))) static uint16_t hw_f2h(float f) {
+    return (uint16_t)_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+static bool hw_conv_available() { return b4j_isa_supported(B4J_ISA_AVX2) != 0; }  /* AVX2 path implies F16C */
+#elif defined(__aarch64__)
+static float hw_h2f(uint16_t h) { __fp16 v; std::memcpy(&v, &h, 2); return (float)v; }
+static uint16_t hw_f2h(float f) { __fp16 v = (__fp16)f; uint16_t h; std::memcpy(&h, &v, 2); return h; }
+static bool hw_conv_available() { return true; }  /* FCVT between half and single is baseline AArch64 */
+#else
+static float hw_h2f(uint16_t) { return 0; }
+static uint16_t hw_f2h(float) { return 0; }
+static bool hw_conv_available() { return false; }
+#endif
+
+/* Round-to-nearest-even property check for f32 -> f16, independent of any bit manipulation: the result must
+ * be at least as close as both neighbours, and even on a tie. Inf acts as 65536 (IEEE overflow rule). */
+static bool f2h_is_nearest_even(float f, uint16_t h) {
+    if (std::isnan(f)) return ((h & 0x7c00) == 0x7c00) && (h & 0x3ff) && ((h >> 15) == (fbits(f) >> 31));
+    if (std::isinf(f)) return h == ((fbits(f) >> 31) ? 0xfc00 : 0x7c00);
+    if ((h >> 15) != (fbits(f) >> 31)) return false;
+    const uint16_t mag = h & 0x7fff;
+    if (mag > 0x7c00) return false;
+    const double a = std::fabs((double)f);
+    auto val = [](uint16_t mg) { return mg >= 0x7c00 ? 65536.0 : half_value(mg); };
+    const double d = std::fabs(a - val(mag));
+    if (mag > 0 && std::fabs(a - val((uint16_t)(mag - 1))) < d) return false;
+    if (mag < 0x7c00 && std::fabs(a - val((uint16_t)(mag + 1))) < d) return false;
+    bool tie = (mag > 0 && std::fabs(a - val((uint16_t)(mag - 1))) == d) ||
+               (mag < 0x7c00 && std::fabs(a - val((uint16_t)(mag + 1))) == d);
+    return !tie || (mag & 1) == 0;
+}
+
+static void test_conversions() {
+    const long before = failures;
+    const bool hw = hw_conv_available();
+    std::vector<uint16_t> all(65536), back(65536);
+    std::vector<float> f(65536);
+    for (int i = 0; i < 65536; i++) all[(size_t)i] = (uint16_t)i;
+    b4j_f16_to_f32(all.data(), f.data(), 65536);
+    b4j_f32_to_f16(f.data(), back.data(), 65536);
+    for (int i = 0; i < 65536; i++) {
+        uint16_t h = (uint16_t)i;
+        bool nan = (h & 0x7c00) == 0x7c00 && (h & 0x3ff);
+        /* NaNs come back quiet (bit 9 set), everything else identical */
+        uint16_t want = nan ? (uint16_t)(h | 0x200) : h;
+        CHECK(back[(size_t)i] == want, "f16 round trip %04x -> %08x -> %04x", i, fbits(f[(size_t)i]), back[(size_t)i]);
+        if (!nan && (h & 0x7c00) != 0x7c00)
+            CHECK((double)f[(size_t)i] == half_value(h), "f16_to_f32(%04x) = %a, want %a", i, f[(size_t)i], half_value(h));
+        if (hw) {
+            float g = hw_h2f(h);
+            /* hardware quiets signalling NaNs too; compare those as NaN with the same payload bits */
+            CHECK(fbits(g) == fbits(f[(size_t)i]) || (nan && (fbits(g) | 0x400000) == (fbits(f[(size_t)i]) | 0x400000)),
+                  "f16_to_f32(%04x) = %08x, hardware %08x", i, fbits(f[(size_t)i]), fbits(g));
+        }
+    }
+    /* f32 -> f16 on random bit patterns plus targeted ones: ties, subnormal boundaries, overflow edge */
+    std::mt19937 rng(99);
+    std::vector<float> src;
+    const int nrand = quick ? 300000 : 4000000;
+    for (int i = 0; i < nrand; i++) src.push_back(bitsf((uint32_t)rng()));
+    for (int i = 0; i < 65536; i++) {
+        uint16_t h = (uint16_t)i;
+        if ((h & 0x7c00) == 0x7c00) continue;
+        double v = half_value(h), step = (h & 0x7c00) ? std::ldexp(1.0, ((h >> 10) & 0x1f) - 25) : std::ldexp(1.0, -24);
+        double s = (h & 0x8000) ? -1 : 1;
+        src.push_back((float)(v + s * step / 2));                                   /* exact tie above */
+        src.push_back(bitsf(fbits((float)(v + s * step / 2)) - 1));                 /* just below the tie */
+        src.push_back(bitsf(fbits((float)(v + s * step / 2)) + 1));                 /* just above the tie */
+        src.push_back((float)v);
+    }
+    for (uint32_t b : {0x477fefffu, 0x477ff000u, 0x477ff001u, 0x33000000u, 0x33000001u, 0x32ffffffu, 0x38800000u,
+                       0x387fffffu, 0x7f800000u, 0x7f800001u, 0x7fc00000u, 0x7fffffffu, 0x00000001u, 0x80000000u})
+        for (uint32_t sign : {0u, 0x80000000u}) src.push_back(bitsf(b | sign));
+    std::vector<uint16_t> dst(src.size());
+    b4j_f32_to_f16(src.data(), dst.data(), (int64_t)src.size());
+    int bad_prop = 0, bad_hw = 0;
+    for (size_t i = 0; i < src.size(); i++) {
+        if (!f2h_is_nearest_even(src[i], dst[i])) {
+            if (!bad_prop) std::printf("  f32_to_f16(%08x) = %04x is not the nearest-even half\n", fbits(src[i]), dst[i]);
+            bad_prop++;
+        }
+        if (hw) {
+            uint16_t g = hw_f2h(src[i]);
+            if (g != dst[i]) {
+                if (!bad_hw) std::printf("  f32_to_f16(%08x) = %04x, hardware %04x\n", fbits(src[i]), dst[i], g);
+                bad_hw++;
+            }
+        }
+    }
+    CHECK(bad_prop == 0, "f32_to_f16: %d values not round-to-nearest-even", bad_prop);
+    CHECK(bad_hw == 0, "f32_to_f16: %d values differ from the hardware conversion", bad_hw);
+    std::printf("conversions: %s (65536 halves round-trip, %zu floats checked%s)\n",
+                failures == before ? "ok" : "FAILED", src.size(), hw ? ", also against hardware" : "");
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+static void test_dispatch() {
+    int best = b4j_isa_best();
+    CHECK(b4j_isa_supported(B4J_ISA_SCALAR), "scalar must be supported");
+    CHECK(b4j_isa_supported(best), "best ISA %d not supported", best);
+    CHECK(b4j_isa_active() == best, "active %d != best %d", b4j_isa_active(), best);
+    for (int isa = 0; isa < B4J_ISA_COUNT; isa++) {
+        int rc = b4j_isa_select(isa);
+        CHECK((rc == B4J_OK) == (b4j_isa_supported(isa) != 0), "select(%s) rc %d", b4j_isa_name(isa), rc);
+        if (rc == B4J_OK) CHECK(b4j_isa_active() == isa, "active after select(%s)", b4j_isa_name(isa));
+    }
+    CHECK(b4j_isa_select(B4J_ISA_AUTO) == B4J_OK && b4j_isa_active() == best, "AUTO restores best");
+    uint8_t w[32] = {0};
+    int8_t q[128] = {0};
+    float s = 1, y = 0;
+    int32_t S = 0;
+    CHECK(b4j_i2s_gemm(B4J_ISA_SCALAR, w, 1, 1, 100, q, &s, &S, 1, &y, 1, 0, 1) == B4J_EBADARG, "K %% 128 rejected");
+    CHECK(b4j_i2s_gemm(B4J_ISA_SCALAR, w, 1, 1, 128, q, &s, &S, 1, &y, 1, 0, 2) == B4J_EBADARG, "m_end > M rejected");
+}
 
 int main() {
-    std::printf("bitnet4j %s, best ISA %s\n", b4j_version(), b4j_isa_name(b4j_isa_best()));
-    CHECK(b4j_isa_supported(B4J_ISA_SCALAR), "scalar must be supported");
-    std::printf("%d failures\n", failures);
+    const char *qe = std::getenv("B4J_TEST_QUICK");
+    quick = qe && *qe && std::strcmp(qe, "0") != 0;
+    std::printf("bitnet4j %s, best ISA %s%s\n", b4j_version(), b4j_isa_name(b4j_isa_best()),
+                quick ? " (quick mode)" : "");
+    auto t0 = std::chrono::steady_clock::now();
+    test_dispatch();
+    test_conversions();
+    int tested = 0, skipped = 0;
+    for (int isa = 0; isa < B4J_ISA_COUNT; isa++) {
+        if (isa == B4J_ISA_SCALAR) continue;  /* the reference itself */
+        if (!b4j_isa_supported(isa)) {
+            std::printf("SKIP %s: not supported by this CPU\n", b4j_isa_name(isa));
+            skipped++;
+            continue;
+        }
+        std::printf("TEST %s vs scalar\n", b4j_isa_name(isa));
+        test_quantize(isa);
+        test_i2s(isa);
+        test_f16(isa);
+        tested++;
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("SUMMARY: %d ISA(s) tested, %d skipped, %ld checks, %d failure(s), %.1f s\n", tested, skipped, checks,
+                failures, secs);
     return failures ? 1 : 0;
 }

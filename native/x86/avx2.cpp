@@ -1,3 +1,279 @@
-/* PLACEHOLDER until the SIMD kernels land: every entry null, so the dispatcher uses the scalar reference. */
+/* AVX2 + FMA + F16C kernels. Compiled with -mavx2 -mfma -mf16c; only called when the CPU has all three. */
+#include <immintrin.h>
+#include <string.h>
+
 #include "../internal.h"
-extern "C" const b4j_kernels b4j_kernels_avx2 = {0, 0, 0};
+
+/* Shared with avx512_vnni.cpp (an AVX-512 CPU has AVX2), hence external but hidden linkage. */
+#define B4J_HIDDEN __attribute__((visibility("hidden")))
+
+extern "C" {
+B4J_HIDDEN void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
+B4J_HIDDEN void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+}
+
+namespace {
+
+/* ---------------------------------------------------------------- quantize */
+
+/* The reference's nearest_int, lane-wise: add 1.5*2^23, take the low mantissa bits. Using the same trick
+ * (instead of round_ps) keeps results identical even for NaN/Inf inputs, where the trick yields garbage
+ * that the reference then clamps. */
+static inline int32_t nearest_int_scalar(float v) {
+    float f = v + 12582912.0f;
+    int32_t i;
+    memcpy(&i, &f, sizeof i);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+static inline __m256i nearest_clamp8(__m256 x, __m256 s) {
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    __m256 f = _mm256_add_ps(_mm256_mul_ps(x, s), magic);  /* separate mul and add, as the reference */
+    __m256i i = _mm256_sub_epi32(_mm256_and_si256(_mm256_castps_si256(f), _mm256_set1_epi32(0x007fffff)),
+                                 _mm256_set1_epi32(0x00400000));
+    i = _mm256_min_epi32(i, _mm256_set1_epi32(127));
+    return _mm256_max_epi32(i, _mm256_set1_epi32(-128));
+}
+
+static inline int32_t hsum_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+static inline float hsum_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static void quantize_row(const float *x, int64_t n, int8_t *q, float *scale, int32_t *sum) {
+    /* max|x| in float equals the reference's double max (widening is monotone). max_ps(a, m) returns m when
+     * a is NaN, so NaNs are skipped exactly like the reference's `a > max`. */
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 vmax = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) vmax = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + i), absmask), vmax);
+    float lanes[8];
+    _mm256_storeu_ps(lanes, vmax);
+    double max = 1e-5;
+    for (int l = 0; l < 8; l++) if ((double)lanes[l] > max) max = lanes[l];
+    for (int64_t j = i; j < n; j++) {
+        double a = (double)(x[j] < 0 ? -x[j] : x[j]);
+        if (a > max) max = a;
+    }
+    const float s = (float)(127.0 / max);
+    const __m256 vs = _mm256_set1_ps(s);
+
+    __m256i vsum = _mm256_setzero_si256();
+    i = 0;
+    /* 32 at a time: two saturating packs, then fix the lane interleave of the 256-bit packs */
+    for (; i + 32 <= n; i += 32) {
+        __m256i a = nearest_clamp8(_mm256_loadu_ps(x + i), vs);
+        __m256i b = nearest_clamp8(_mm256_loadu_ps(x + i + 8), vs);
+        __m256i c = nearest_clamp8(_mm256_loadu_ps(x + i + 16), vs);
+        __m256i d = nearest_clamp8(_mm256_loadu_ps(x + i + 24), vs);
+        vsum = _mm256_add_epi32(vsum, _mm256_add_epi32(_mm256_add_epi32(a, b), _mm256_add_epi32(c, d)));
+        __m256i ab = _mm256_packs_epi32(a, b);  /* a0-3 b0-3 | a4-7 b4-7 */
+        __m256i cd = _mm256_packs_epi32(c, d);
+        __m256i abcd = _mm256_packs_epi16(ab, cd); /* a0-3 b0-3 c0-3 d0-3 | a4-7 b4-7 c4-7 d4-7 */
+        abcd = _mm256_permutevar8x32_epi32(abcd, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(q + i), abcd);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256i a = nearest_clamp8(_mm256_loadu_ps(x + i), vs);
+        vsum = _mm256_add_epi32(vsum, a);
+        int32_t t[8];
+        _mm256_storeu_si256((__m256i *)t, a);
+        for (int l = 0; l < 8; l++) q[i + l] = (int8_t)t[l];
+    }
+    int32_t acc = hsum_epi32(vsum);
+    for (; i < n; i++) {
+        int32_t v = nearest_int_scalar(x[i] * s);
+        if (v > 127) v = 127;
+        if (v < -128) v = -128;
+        q[i] = (int8_t)v;
+        acc += v;
+    }
+    *scale = s;
+    *sum = acc;
+}
+
+/* ---------------------------------------------------------------- I2_S GEMM */
+
+/* Blocks between int16 -> int32 widenings. Per block an int16 lane gets 4 maddubs pair sums of at most
+ * |2*(-128)|*2 = 512, i.e. 2048; 8 blocks reach 16384 < 32767, so no wrap for any input. */
+constexpr int64_t WIDEN_BLOCKS = 8;
+
+/* R weight rows x N tokens: the codes of each row are unpacked once per 32-element group and reused for
+ * all N tokens; each activation vector is reused for all R rows. dot[r][n] receives the exact int32 dots. */
+template <int R, int N>
+static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q, int64_t K, int32_t dot[R][N]) {
+    const __m256i mask = _mm256_set1_epi8(3);
+    const __m256i ones = _mm256_set1_epi16(1);
+    const int64_t nb = K / B4J_I2S_BLOCK;
+    __m256i acc32[R][N];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc32[r][n] = _mm256_setzero_si256();
+    for (int64_t b0 = 0; b0 < nb; b0 += WIDEN_BLOCKS) {
+        const int64_t b1 = b0 + WIDEN_BLOCKS < nb ? b0 + WIDEN_BLOCKS : nb;
+        __m256i acc16[R][N];
+        for (int r = 0; r < R; r++)
+            for (int n = 0; n < N; n++) acc16[r][n] = _mm256_setzero_si256();
+        for (int64_t b = b0; b < b1; b++) {
+            __m256i raw[R];
+            for (int r = 0; r < R; r++)
+                raw[r] = _mm256_loadu_si256((const __m256i *)(w + r * row_bytes + b * B4J_I2S_BLOCK_BYTES));
+            const int8_t *qb = q + b * B4J_I2S_BLOCK;
+            /* group g = elements 32g..32g+31 of the block, stored at bits 7-2g..6-2g of each byte; a 16-bit
+             * shift is fine because the mask drops the bits shifted in from the neighbouring byte */
+            for (int g = 0; g < 4; g++) {
+                __m256i c[R];
+                for (int r = 0; r < R; r++)
+                    c[r] = _mm256_and_si256(_mm256_srli_epi16(raw[r], 6 - 2 * g), mask);
+                for (int n = 0; n < N; n++) {
+                    __m256i a = _mm256_loadu_si256((const __m256i *)(qb + n * K + 32 * g));
+                    for (int r = 0; r < R; r++)
+                        acc16[r][n] = _mm256_add_epi16(acc16[r][n], _mm256_maddubs_epi16(c[r], a));
+                }
+            }
+        }
+        for (int r = 0; r < R; r++)
+            for (int n = 0; n < N; n++)
+                acc32[r][n] = _mm256_add_epi32(acc32[r][n], _mm256_madd_epi16(acc16[r][n], ones));
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) dot[r][n] = hsum_epi32(acc32[r][n]);
+}
+
+template <int R, int N>
+static inline void i2s_tile_store(const uint8_t *w, float w_scale, int64_t K, const int8_t *q,
+                                  const float *act_scale, const int32_t *act_sum, int64_t t0,
+                                  float *y, int64_t ldy, int64_t m) {
+    const int64_t row_bytes = K / 4;
+    int32_t dot[R][N];
+    i2s_tile<R, N>(w + m * row_bytes, row_bytes, q + t0 * K, K, dot);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++)
+            y[(t0 + n) * ldy + m + r] = b4j_epilogue(dot[r][n], act_sum[t0 + n], act_scale[t0 + n], w_scale);
+}
+
+/* Rows [m, m+R) against all T tokens, 4 tokens at a time. */
+template <int R>
+static inline void i2s_rows(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                            const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4) i2s_tile_store<R, 4>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m);
+    switch (T - t) {
+        case 3: i2s_tile_store<R, 3>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        case 2: i2s_tile_store<R, 2>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        case 1: i2s_tile_store<R, 1>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        default: break;
+    }
+}
+
+static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                     const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    if (T == 1) {
+        /* GEMV: 4 rows share each activation load and give 4 independent dependency chains */
+        for (; m + 4 <= m_end; m += 4) i2s_tile_store<4, 1>(w, w_scale, K, q, act_scale, act_sum, 0, y, ldy, m);
+    } else {
+        /* rows outermost so a row pair's weights stay in L1 while every token passes over them */
+        for (; m + 2 <= m_end; m += 2) i2s_rows<2>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+    }
+    for (; m < m_end; m++) i2s_rows<1>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+}
+
+/* ---------------------------------------------------------------- F16 GEMM */
+
+/* R rows x N tokens, U independent 8-wide accumulators per pair so the FMA latency is hidden. */
+template <int R, int N, int U>
+static inline void f16_tile(const uint16_t *w, int64_t K, const uint16_t *x, float out[R][N]) {
+    __m256 acc[R][N][U];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++)
+            for (int u = 0; u < U; u++) acc[r][n][u] = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 8 * U <= K; k += 8 * U) {
+        for (int u = 0; u < U; u++) {
+            __m256 xv[N];
+            for (int n = 0; n < N; n++)
+                xv[n] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + n * K + k + 8 * u)));
+            for (int r = 0; r < R; r++) {
+                __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + r * K + k + 8 * u)));
+                for (int n = 0; n < N; n++) acc[r][n][u] = _mm256_fmadd_ps(wv, xv[n], acc[r][n][u]);
+            }
+        }
+    }
+    for (; k + 8 <= K; k += 8) {
+        for (int r = 0; r < R; r++) {
+            __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + r * K + k)));
+            for (int n = 0; n < N; n++) {
+                __m256 xv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + n * K + k)));
+                acc[r][n][0] = _mm256_fmadd_ps(wv, xv, acc[r][n][0]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) {
+            __m256 s = acc[r][n][0];
+            for (int u = 1; u < U; u++) s = _mm256_add_ps(s, acc[r][n][u]);
+            float v = hsum_ps(s);
+            for (int64_t j = k; j < K; j++)  /* K tail, < 8 elements */
+                v += _cvtsh_ss(w[r * K + j]) * _cvtsh_ss(x[n * K + j]);
+            out[r][n] = v;
+        }
+}
+
+template <int R, int N, int U>
+static inline void f16_tile_store(const uint16_t *w, int64_t K, const uint16_t *x, int64_t t0,
+                                  float *y, int64_t ldy, int64_t m) {
+    float out[R][N];
+    f16_tile<R, N, U>(w + m * K, K, x + t0 * K, out);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++) y[(t0 + n) * ldy + m + r] = out[r][n];
+}
+
+template <int R, int U>
+static inline void f16_rows(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                            float *y, int64_t ldy, int64_t m) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4) f16_tile_store<R, 4, U>(w, K, x, t, y, ldy, m);
+    switch (T - t) {
+        case 3: f16_tile_store<R, 3, U>(w, K, x, t, y, ldy, m); break;
+        case 2: f16_tile_store<R, 2, U>(w, K, x, t, y, ldy, m); break;
+        case 1: f16_tile_store<R, 1, U>(w, K, x, t, y, ldy, m); break;
+        default: break;
+    }
+}
+
+}  // namespace
+
+extern "C" {
+
+void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
+    for (int64_t r = 0; r < rows; r++) quantize_row(x + r * n, n, q + r * n, scale + r, sum + r);
+}
+
+void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                       float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    if (T == 1) {
+        /* GEMV (the logits): 2 rows x 4 accumulators = 8 chains */
+        for (; m + 2 <= m_end; m += 2) f16_rows<2, 4>(w, K, x, T, y, ldy, m);
+        for (; m < m_end; m++) f16_rows<1, 4>(w, K, x, T, y, ldy, m);
+    } else {
+        /* 1 row x 4 tokens x 2 accumulators: each converted weight vector feeds 4 tokens */
+        for (; m < m_end; m++) f16_rows<1, 2>(w, K, x, T, y, ldy, m);
+    }
+}
+
+extern const b4j_kernels b4j_kernels_avx2 = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm};
+
+}  /* extern "C" */

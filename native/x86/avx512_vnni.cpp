@@ -1,3 +1,95 @@
-/* PLACEHOLDER until the SIMD kernels land: every entry null, so the dispatcher uses the scalar reference. */
+/* AVX-512 VNNI kernels (F + BW + VL + VNNI). Only I2_S has its own kernel: vpdpbusd multiplies unsigned
+ * codes by signed int8 activations and adds groups of 4 straight into int32 lanes, with no int16 stage
+ * and no saturation, so the dot is exact by construction. Quantize and F16 reuse the AVX2 kernels (every
+ * AVX-512 VNNI CPU has AVX2+FMA+F16C; those two are load/convert bound, 512-bit buys little). */
+/* GCC 12's AVX-512 headers build broadcasts/reductions from _mm512_undefined_*() and then warn about it */
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
 #include "../internal.h"
-extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {0, 0, 0};
+
+extern "C" {
+void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
+void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                       float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+}
+
+namespace {
+
+/* R weight rows x N tokens, one 128-element block per step. The block's 32 bytes are broadcast to both
+ * 256-bit halves of a zmm; shifting the halves by 6|4 gives codes for elements 0-31|32-63 and by 2|0 for
+ * 64-95|96-127, which lines up with two plain 64-byte activation loads. */
+template <int R, int N>
+static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q, int64_t K, int32_t dot[R][N]) {
+    const __m512i mask = _mm512_set1_epi8(3);
+    const __m512i sh01 = _mm512_inserti64x4(_mm512_set1_epi16(6), _mm256_set1_epi16(4), 1);
+    const __m512i sh23 = _mm512_inserti64x4(_mm512_set1_epi16(2), _mm256_set1_epi16(0), 1);
+    const int64_t nb = K / B4J_I2S_BLOCK;
+    __m512i acc[R][N];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc[r][n] = _mm512_setzero_si512();
+    for (int64_t b = 0; b < nb; b++) {
+        __m512i c01[R], c23[R];
+        for (int r = 0; r < R; r++) {
+            __m512i raw = _mm512_broadcast_i64x4(
+                _mm256_loadu_si256((const __m256i *)(w + r * row_bytes + b * B4J_I2S_BLOCK_BYTES)));
+            /* 16-bit shifts are fine: the mask drops the bits shifted in from the neighbouring byte */
+            c01[r] = _mm512_and_si512(_mm512_srlv_epi16(raw, sh01), mask);
+            c23[r] = _mm512_and_si512(_mm512_srlv_epi16(raw, sh23), mask);
+        }
+        for (int n = 0; n < N; n++) {
+            const int8_t *qb = q + n * K + b * B4J_I2S_BLOCK;
+            __m512i a01 = _mm512_loadu_si512((const void *)qb);
+            __m512i a23 = _mm512_loadu_si512((const void *)(qb + 64));
+            for (int r = 0; r < R; r++) {
+                /* first multiplicand unsigned (codes 0..2), second signed (activations) */
+                acc[r][n] = _mm512_dpbusd_epi32(acc[r][n], c01[r], a01);
+                acc[r][n] = _mm512_dpbusd_epi32(acc[r][n], c23[r], a23);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) dot[r][n] = _mm512_reduce_add_epi32(acc[r][n]);
+}
+
+template <int R, int N>
+static inline void i2s_tile_store(const uint8_t *w, float w_scale, int64_t K, const int8_t *q,
+                                  const float *act_scale, const int32_t *act_sum, int64_t t0,
+                                  float *y, int64_t ldy, int64_t m) {
+    const int64_t row_bytes = K / 4;
+    int32_t dot[R][N];
+    i2s_tile<R, N>(w + m * row_bytes, row_bytes, q + t0 * K, K, dot);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++)
+            y[(t0 + n) * ldy + m + r] = b4j_epilogue(dot[r][n], act_sum[t0 + n], act_scale[t0 + n], w_scale);
+}
+
+template <int R>
+static inline void i2s_rows(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                            const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4) i2s_tile_store<R, 4>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m);
+    switch (T - t) {
+        case 3: i2s_tile_store<R, 3>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        case 2: i2s_tile_store<R, 2>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        case 1: i2s_tile_store<R, 1>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        default: break;
+    }
+}
+
+static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                     const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    if (T == 1) {
+        for (; m + 4 <= m_end; m += 4) i2s_tile_store<4, 1>(w, w_scale, K, q, act_scale, act_sum, 0, y, ldy, m);
+    } else {
+        for (; m + 2 <= m_end; m += 2) i2s_rows<2>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+    }
+    for (; m < m_end; m++) i2s_rows<1>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+}
+
+}  // namespace
+
+extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm};

@@ -1,0 +1,45 @@
+/* Quick single-thread timing of the I2_S GEMV (T=1) and a small prefill (T=8) per supported ISA.
+ * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] */
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "bitnet4j/bitnet4j.h"
+
+int main(int argc, char **argv) {
+    const int iters = argc > 1 ? std::atoi(argv[1]) : 50;
+    const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
+    std::mt19937 rng(1);
+    for (auto &s : shapes) {
+        const int64_t M = s[0], K = s[1];
+        std::vector<uint8_t> w((size_t)(M * K / 4));
+        for (auto &b : w) {  /* codes 0..2 only */
+            b = 0;
+            for (int j = 0; j < 4; j++) b = (uint8_t)((b << 2) | (rng() % 3));
+        }
+        for (int64_t T : {1, 8}) {
+            std::vector<int8_t> q((size_t)(K * T));
+            for (auto &v : q) v = (int8_t)(int)(rng() % 256 - 128);
+            std::vector<float> as((size_t)T, 10.f), y((size_t)(M * T));
+            std::vector<int32_t> sum((size_t)T, 0);
+            for (int isa = 0; isa < B4J_ISA_COUNT; isa++) {
+                if (!b4j_isa_supported(isa)) continue;
+                const int n = isa == B4J_ISA_SCALAR ? (iters + 9) / 10 : iters;  /* the reference is slow */
+                b4j_i2s_gemm(isa, w.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T, y.data(), M, 0, M);
+                double best = 1e30;
+                for (int i = 0; i < n; i++) {
+                    auto t0 = std::chrono::steady_clock::now();
+                    b4j_i2s_gemm(isa, w.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T, y.data(), M, 0, M);
+                    double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+                    if (ns < best) best = ns;
+                }
+                std::printf("i2s [%5lld x %5lld] T=%lld %-12s %12.0f ns/call  %8.0f ns/token  %6.2f GB/s weights\n",
+                            (long long)M, (long long)K, (long long)T, b4j_isa_name(isa), best, best / T,
+                            (double)(M * K / 4) / best);
+            }
+        }
+    }
+    return 0;
+}
