@@ -1,5 +1,6 @@
 package io.bitnet4j.cli;
 
+import io.bitnet4j.model.LogitsDump;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.Session;
 import java.io.BufferedWriter;

@@ -84,7 +84,7 @@ public final class Generator {
                 reason = StopReason.END_OF_GENERATION;
                 break;
             }
-            text.append(decoder.next(token));
+            text.append(decoder.accept(token));
             int stopAt = findStop(text, stopStrings);
             if (stopAt >= 0) {
                 text.setLength(stopAt);

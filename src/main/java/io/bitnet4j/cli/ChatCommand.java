@@ -1,0 +1,96 @@
+package io.bitnet4j.cli;
+
+import io.bitnet4j.model.Generator;
+import io.bitnet4j.model.Model;
+import io.bitnet4j.model.Session;
+import io.bitnet4j.sampling.SamplerChain;
+import io.bitnet4j.tokenizer.ChatTemplate;
+import io.bitnet4j.tokenizer.ChatTemplate.Message;
+import io.bitnet4j.tokenizer.Tokenizer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "chat", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Chat interactively: one line per message on stdin, /exit or end of input to stop, /reset to start over.",
+                "The KV cache is kept across turns: only each new message is evaluated."})
+final class ChatCommand implements Callable<Integer> {
+    @Mixin ModelOptions model;
+    @Mixin SamplingOptions sampling;
+
+    @Option(names = {"-sys", "--system"}, paramLabel = "TEXT", description = "system prompt")
+    String system;
+
+    @Option(names = "--template", paramLabel = "NAME", description = "chat format: bitnet or llama3 (default: detected from the file, else bitnet)")
+    String template;
+
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "512", description = "tokens per reply at most (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "also stop a reply at this text (repeatable)")
+    List<String> stops = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try (Model m = model.load(System.err); Session session = m.newSession()) {
+            Report.system(System.err, m);
+            Tokenizer tok = model.tokenizer(m);
+            ChatTemplate format = template != null ? ChatTemplate.byName(template)
+                    : java.util.Objects.requireNonNullElse(ChatTemplate.detect(tok.chatTemplate()), ChatTemplate.BITNET);
+            SamplerChain sampler = sampling.sampler();
+            System.err.println("chat format: " + format.name() + "; type a message, /exit to quit, /reset to forget");
+            int pendingEnd = -1; // the end-of-turn token of the last reply, not yet in the KV cache
+            boolean fresh = true;
+            while (true) {
+                out.print("> ");
+                out.flush();
+                String line = in.readLine();
+                if (line == null || line.strip().equals("/exit")) break;
+                if (line.strip().equals("/reset")) {
+                    session.reset();
+                    sampler.reset();
+                    fresh = true;
+                    pendingEnd = -1;
+                    continue;
+                }
+                if (line.isBlank()) continue;
+                StringBuilder turn = new StringBuilder();
+                if (fresh && system != null) turn.append(format.renderMessage(Message.system(system)));
+                turn.append(format.renderTurn(Message.user(line)));
+                int[] ids = tok.encode(turn.toString(), true);
+                if (fresh && tok.addBos() && tok.bos() >= 0) ids = GenerateCommand.prepend(tok.bos(), ids);
+                if (pendingEnd >= 0) ids = GenerateCommand.prepend(pendingEnd, ids);
+                if (session.position() + ids.length + 1 >= session.contextLength()) {
+                    System.err.println("bitnet4j: context full (" + session.position() + " of " + session.contextLength() + " positions); starting over");
+                    session.reset();
+                    sampler.reset();
+                    fresh = true;
+                    pendingEnd = -1;
+                    continue; // the user repeats the message in a fresh context
+                }
+                int budget = Math.min(maxTokens, session.contextLength() - session.position() - ids.length);
+                var result = new Generator(session, tok, sampler).generate(ids, budget, stops, piece -> {
+                    out.print(piece);
+                    out.flush();
+                    return true;
+                });
+                out.println();
+                int[] gen = result.tokens();
+                boolean endedOnToken = gen.length > 0 && tok.isEndOfGeneration(gen[gen.length - 1]);
+                pendingEnd = endedOnToken ? gen[gen.length - 1] : (tok.eot() >= 0 ? tok.eot() : tok.eos());
+                fresh = false;
+                Report.timings(System.err, result);
+            }
+        }
+        return 0;
+    }
+}
