@@ -178,6 +178,9 @@ static void test_i2s(int isa) {
                 /* partial row range with odd bounds and ldy > M */
                 if (M >= 5) test_i2s_case(isa, {M, K, T, 1, M - 2, M + 3}, rng, ACT_RANDOM, -1, "range");
             }
+    /* more rows than one prefill row block, K split into several chunks, odd range, ldy > M */
+    test_i2s_case(isa, {200, 6912, 6, 3, 197, 205}, rng, ACT_RANDOM, -1, "range-big");
+    test_i2s_case(isa, {131, 4096 + 128, 9, 0, 131, 131}, rng, ACT_RANDOM, -1, "blocks");
     /* empty range and no tokens */
     test_i2s_case(isa, {33, 256, 3, 7, 7, 40}, rng, ACT_RANDOM, -1, "empty-range");
     test_i2s_case(isa, {33, 256, 0, 0, 33, 33}, rng, ACT_RANDOM, -1, "T=0");
