@@ -78,7 +78,8 @@ static void quantize_row(const float *x, int64_t n, int8_t *q, float *scale, int
 /* ---------------------------------------------------------------- I2_S GEMM */
 
 /* Blocks per int16 -> int32 widening. Each block adds 8 products to every int16 lane (two accumulators per
- * row/token pair, 8 vmull/vmlal each), |code*q| <= 256, so 2048 per block; 4 blocks reach 8192 < 32767. */
+ * row/token pair, 8 vmull/vmlal each), |code*q| <= 256, so 2048 per block; 4 blocks reach 8192 < 32767
+ * (12288 even with the invalid code 3). */
 constexpr int64_t WIDEN_BLOCKS = 4;
 
 static inline int8x16_t codes(uint8x16_t raw, int g) {

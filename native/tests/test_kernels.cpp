@@ -192,6 +192,8 @@ static void test_i2s(int isa) {
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_ALT, 2, "q=+-alternating codes=2");
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, 0, "all q=-128 codes=0");
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, -1, "all q=-128 random codes");
+            /* code 3 marks a corrupt tensor, but kernels must still agree with the reference (raw code 3) */
+            test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, 3, "all q=-128 codes=3");
         }
     }
     /* the extreme dot must also be the true value, not merely equal to the reference */

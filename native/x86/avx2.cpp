@@ -105,7 +105,8 @@ static void quantize_row(const float *x, int64_t n, int8_t *q, float *scale, int
 /* ---------------------------------------------------------------- I2_S GEMM */
 
 /* Blocks between int16 -> int32 widenings. Per block an int16 lane gets 4 maddubs pair sums of at most
- * |2*(-128)|*2 = 512, i.e. 2048; 8 blocks reach 16384 < 32767, so no wrap for any input. */
+ * |2*(-128)|*2 = 512, i.e. 2048; 8 blocks reach 16384 < 32767, so no wrap for any input (even the invalid
+ * code 3 only reaches 8 * 4 * 768 = 24576). maddubs itself never saturates: |pair| <= 768. */
 constexpr int64_t WIDEN_BLOCKS = 8;
 
 /* Keeps GCC from reassociating the int16 sums across the tile: unconstrained, it hoists all maddubs of a
