@@ -1,3 +1,249 @@
-/* PLACEHOLDER until the SIMD kernels land: every entry null, so the dispatcher uses the scalar reference. */
+/* NEON kernels for baseline ARMv8-A (no dotprod). The I2_S layout is the canonical 128/32 one: a block's
+ * 32 bytes are read as two 16-byte halves, so byte j of half h holds elements 16h+j, 32+16h+j, 64+16h+j,
+ * 96+16h+j at bits 7..6, 5..4, 3..2, 1..0. */
+#include <arm_neon.h>
+#include <string.h>
+
 #include "../internal.h"
-extern "C" const b4j_kernels b4j_kernels_neon = {0, 0, 0};
+
+#define B4J_HIDDEN __attribute__((visibility("hidden")))
+
+extern "C" {
+B4J_HIDDEN void b4j_neon_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
+B4J_HIDDEN void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+}
+
+namespace {
+
+/* ---------------------------------------------------------------- quantize */
+
+/* The reference's nearest_int (add 1.5*2^23, read the mantissa). Reusing the trick instead of vcvtnq keeps
+ * the result identical to the reference for every input, NaN and Inf included. */
+static inline int32_t nearest_int_scalar(float v) {
+    float f = v + 12582912.0f;
+    int32_t i;
+    memcpy(&i, &f, sizeof i);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+static inline int32x4_t nearest_clamp4(float32x4_t x, float32x4_t s) {
+    float32x4_t f = vaddq_f32(vmulq_f32(x, s), vdupq_n_f32(12582912.0f));  /* separate mul, add: no FMA */
+    int32x4_t i = vsubq_s32(vandq_s32(vreinterpretq_s32_f32(f), vdupq_n_s32(0x007fffff)), vdupq_n_s32(0x00400000));
+    return vmaxq_s32(vminq_s32(i, vdupq_n_s32(127)), vdupq_n_s32(-128));
+}
+
+static void quantize_row(const float *x, int64_t n, int8_t *q, float *scale, int32_t *sum) {
+    /* vmaxq_f32 would propagate NaN; compare-and-select mirrors the reference's `a > max`, which skips it */
+    float32x4_t vmax = vdupq_n_f32(0.f);
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        float32x4_t a = vabsq_f32(vld1q_f32(x + i));
+        vmax = vbslq_f32(vcgtq_f32(a, vmax), a, vmax);
+    }
+    float lanes[4];
+    vst1q_f32(lanes, vmax);
+    double max = 1e-5;
+    for (int l = 0; l < 4; l++) if ((double)lanes[l] > max) max = lanes[l];
+    for (int64_t j = i; j < n; j++) {
+        double a = (double)(x[j] < 0 ? -x[j] : x[j]);
+        if (a > max) max = a;
+    }
+    const float s = (float)(127.0 / max);
+    const float32x4_t vs = vdupq_n_f32(s);
+
+    int32x4_t vsum = vdupq_n_s32(0);
+    i = 0;
+    for (; i + 16 <= n; i += 16) {
+        int32x4_t a = nearest_clamp4(vld1q_f32(x + i), vs), b = nearest_clamp4(vld1q_f32(x + i + 4), vs);
+        int32x4_t c = nearest_clamp4(vld1q_f32(x + i + 8), vs), d = nearest_clamp4(vld1q_f32(x + i + 12), vs);
+        vsum = vaddq_s32(vsum, vaddq_s32(vaddq_s32(a, b), vaddq_s32(c, d)));
+        /* values are already in [-128, 127]: the saturating narrows are plain narrows here */
+        int16x8_t ab = vcombine_s16(vqmovn_s32(a), vqmovn_s32(b));
+        int16x8_t cd = vcombine_s16(vqmovn_s32(c), vqmovn_s32(d));
+        vst1q_s8(q + i, vcombine_s8(vqmovn_s16(ab), vqmovn_s16(cd)));
+    }
+    int32_t acc = vaddvq_s32(vsum);
+    for (; i < n; i++) {
+        int32_t v = nearest_int_scalar(x[i] * s);
+        if (v > 127) v = 127;
+        if (v < -128) v = -128;
+        q[i] = (int8_t)v;
+        acc += v;
+    }
+    *scale = s;
+    *sum = acc;
+}
+
+/* ---------------------------------------------------------------- I2_S GEMM */
+
+/* Blocks per int16 -> int32 widening. Each block adds 8 products to every int16 lane (two accumulators per
+ * row/token pair, 8 vmull/vmlal each), |code*q| <= 256, so 2048 per block; 4 blocks reach 8192 < 32767
+ * (12288 even with the invalid code 3). */
+constexpr int64_t WIDEN_BLOCKS = 4;
+
+static inline int8x16_t codes(uint8x16_t raw, int g) {
+    const uint8x16_t mask = vdupq_n_u8(3);
+    switch (g) {  /* the shift must be an immediate */
+        case 0: return vreinterpretq_s8_u8(vshrq_n_u8(raw, 6));
+        case 1: return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(raw, 4), mask));
+        case 2: return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(raw, 2), mask));
+        default: return vreinterpretq_s8_u8(vandq_u8(raw, mask));
+    }
+}
+
+template <int R, int N>
+static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q, int64_t K, int32_t dot[R][N]) {
+    const int64_t nb = K / B4J_I2S_BLOCK;
+    int32x4_t acc32[R][N];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc32[r][n] = vdupq_n_s32(0);
+    for (int64_t b0 = 0; b0 < nb; b0 += WIDEN_BLOCKS) {
+        const int64_t b1 = b0 + WIDEN_BLOCKS < nb ? b0 + WIDEN_BLOCKS : nb;
+        int16x8_t lo[R][N], hi[R][N];
+        for (int r = 0; r < R; r++)
+            for (int n = 0; n < N; n++) lo[r][n] = hi[r][n] = vdupq_n_s16(0);
+        for (int64_t b = b0; b < b1; b++) {
+            for (int h = 0; h < 2; h++) {
+                uint8x16_t raw[R];
+                for (int r = 0; r < R; r++) raw[r] = vld1q_u8(w + r * row_bytes + b * B4J_I2S_BLOCK_BYTES + 16 * h);
+                for (int g = 0; g < 4; g++) {
+                    int8x16_t c[R];
+                    for (int r = 0; r < R; r++) c[r] = codes(raw[r], g);
+                    for (int n = 0; n < N; n++) {
+                        int8x16_t a = vld1q_s8(q + n * K + b * B4J_I2S_BLOCK + 32 * g + 16 * h);
+                        for (int r = 0; r < R; r++) {
+                            lo[r][n] = vmlal_s8(lo[r][n], vget_low_s8(c[r]), vget_low_s8(a));
+                            hi[r][n] = vmlal_high_s8(hi[r][n], c[r], a);
+                        }
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < R; r++)
+            for (int n = 0; n < N; n++) acc32[r][n] = vpadalq_s16(vpadalq_s16(acc32[r][n], lo[r][n]), hi[r][n]);
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) dot[r][n] = vaddvq_s32(acc32[r][n]);
+}
+
+template <int R, int N>
+static inline void i2s_tile_store(const uint8_t *w, float w_scale, int64_t K, const int8_t *q,
+                                  const float *act_scale, const int32_t *act_sum, int64_t t0,
+                                  float *y, int64_t ldy, int64_t m) {
+    const int64_t row_bytes = K / 4;
+    int32_t dot[R][N];
+    i2s_tile<R, N>(w + m * row_bytes, row_bytes, q + t0 * K, K, dot);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++)
+            y[(t0 + n) * ldy + m + r] = b4j_epilogue(dot[r][n], act_sum[t0 + n], act_scale[t0 + n], w_scale);
+}
+
+template <int R>
+static inline void i2s_rows(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                            const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4) i2s_tile_store<R, 4>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m);
+    switch (T - t) {
+        case 3: i2s_tile_store<R, 3>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        case 2: i2s_tile_store<R, 2>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        case 1: i2s_tile_store<R, 1>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        default: break;
+    }
+}
+
+static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                     const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    if (T == 1) {
+        for (; m + 4 <= m_end; m += 4) i2s_tile_store<4, 1>(w, w_scale, K, q, act_scale, act_sum, 0, y, ldy, m);
+    } else {
+        for (; m + 2 <= m_end; m += 2) i2s_rows<2>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+    }
+    for (; m < m_end; m++) i2s_rows<1>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+}
+
+/* ---------------------------------------------------------------- F16 GEMM */
+
+static inline float32x4_t h4(const uint16_t *p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
+
+/* R rows x N tokens, U independent 4-wide accumulators each; half -> single conversion is baseline. */
+template <int R, int N, int U>
+static inline void f16_tile(const uint16_t *w, int64_t K, const uint16_t *x, float out[R][N]) {
+    float32x4_t acc[R][N][U];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++)
+            for (int u = 0; u < U; u++) acc[r][n][u] = vdupq_n_f32(0.f);
+    int64_t k = 0;
+    for (; k + 4 * U <= K; k += 4 * U) {
+        for (int u = 0; u < U; u++) {
+            float32x4_t xv[N];
+            for (int n = 0; n < N; n++) xv[n] = h4(x + n * K + k + 4 * u);
+            for (int r = 0; r < R; r++) {
+                float32x4_t wv = h4(w + r * K + k + 4 * u);
+                for (int n = 0; n < N; n++) acc[r][n][u] = vfmaq_f32(acc[r][n][u], wv, xv[n]);
+            }
+        }
+    }
+    for (; k + 4 <= K; k += 4)
+        for (int r = 0; r < R; r++) {
+            float32x4_t wv = h4(w + r * K + k);
+            for (int n = 0; n < N; n++) acc[r][n][0] = vfmaq_f32(acc[r][n][0], wv, h4(x + n * K + k));
+        }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) {
+            float32x4_t s = acc[r][n][0];
+            for (int u = 1; u < U; u++) s = vaddq_f32(s, acc[r][n][u]);
+            float v = vaddvq_f32(s);
+            for (int64_t j = k; j < K; j++)  /* K tail, < 4 elements */
+                v += b4j_ref_f16_to_f32(w[r * K + j]) * b4j_ref_f16_to_f32(x[n * K + j]);
+            out[r][n] = v;
+        }
+}
+
+template <int R, int N, int U>
+static inline void f16_tile_store(const uint16_t *w, int64_t K, const uint16_t *x, int64_t t0,
+                                  float *y, int64_t ldy, int64_t m) {
+    float out[R][N];
+    f16_tile<R, N, U>(w + m * K, K, x + t0 * K, out);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++) y[(t0 + n) * ldy + m + r] = out[r][n];
+}
+
+template <int R, int U>
+static inline void f16_rows(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                            float *y, int64_t ldy, int64_t m) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4) f16_tile_store<R, 4, U>(w, K, x, t, y, ldy, m);
+    switch (T - t) {
+        case 3: f16_tile_store<R, 3, U>(w, K, x, t, y, ldy, m); break;
+        case 2: f16_tile_store<R, 2, U>(w, K, x, t, y, ldy, m); break;
+        case 1: f16_tile_store<R, 1, U>(w, K, x, t, y, ldy, m); break;
+        default: break;
+    }
+}
+
+}  // namespace
+
+extern "C" {
+
+void b4j_neon_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
+    for (int64_t r = 0; r < rows; r++) quantize_row(x + r * n, n, q + r * n, scale + r, sum + r);
+}
+
+void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                       float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    if (T == 1) {
+        for (; m + 2 <= m_end; m += 2) f16_rows<2, 4>(w, K, x, T, y, ldy, m);
+        for (; m < m_end; m++) f16_rows<1, 4>(w, K, x, T, y, ldy, m);
+    } else {
+        for (; m < m_end; m++) f16_rows<1, 4>(w, K, x, T, y, ldy, m);
+    }
+}
+
+extern const b4j_kernels b4j_kernels_neon = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm};
+
+}  /* extern "C" */

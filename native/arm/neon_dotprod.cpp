@@ -1,3 +1,92 @@
-/* PLACEHOLDER until the SIMD kernels land: every entry null, so the dispatcher uses the scalar reference. */
+/* NEON + dotprod (ARMv8.2 SDOT) kernels; compiled with -march=armv8.2-a+dotprod+fp16 and only called when
+ * HWCAP_ASIMDDP is set. SDOT adds groups of 4 int8 products straight into int32 lanes, so the dot is exact
+ * with no int16 stage. Codes (0..2) are valid signed bytes, so the signed form is used. Quantize and F16
+ * reuse the baseline NEON kernels, which this ISA extension does not speed up. Canonical 128/32 layout, read
+ * as two 16-byte halves: byte j of half h holds elements 16h+j, 32+16h+j, 64+16h+j, 96+16h+j. */
+#include <arm_neon.h>
+
 #include "../internal.h"
-extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {0, 0, 0};
+
+extern "C" {
+void b4j_neon_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
+void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                       float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+}
+
+namespace {
+
+static inline int8x16_t codes(uint8x16_t raw, int g) {
+    const uint8x16_t mask = vdupq_n_u8(3);
+    switch (g) {  /* the shift must be an immediate */
+        case 0: return vreinterpretq_s8_u8(vshrq_n_u8(raw, 6));
+        case 1: return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(raw, 4), mask));
+        case 2: return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(raw, 2), mask));
+        default: return vreinterpretq_s8_u8(vandq_u8(raw, mask));
+    }
+}
+
+template <int R, int N>
+static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q, int64_t K, int32_t dot[R][N]) {
+    const int64_t nb = K / B4J_I2S_BLOCK;
+    /* two accumulators per pair (one per 16-byte half) to shorten the SDOT dependency chains */
+    int32x4_t acc[R][N][2];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc[r][n][0] = acc[r][n][1] = vdupq_n_s32(0);
+    for (int64_t b = 0; b < nb; b++) {
+        for (int h = 0; h < 2; h++) {
+            uint8x16_t raw[R];
+            for (int r = 0; r < R; r++) raw[r] = vld1q_u8(w + r * row_bytes + b * B4J_I2S_BLOCK_BYTES + 16 * h);
+            for (int g = 0; g < 4; g++) {
+                int8x16_t c[R];
+                for (int r = 0; r < R; r++) c[r] = codes(raw[r], g);
+                for (int n = 0; n < N; n++) {
+                    int8x16_t a = vld1q_s8(q + n * K + b * B4J_I2S_BLOCK + 32 * g + 16 * h);
+                    for (int r = 0; r < R; r++) acc[r][n][h] = vdotq_s32(acc[r][n][h], c[r], a);
+                }
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) dot[r][n] = vaddvq_s32(vaddq_s32(acc[r][n][0], acc[r][n][1]));
+}
+
+template <int R, int N>
+static inline void i2s_tile_store(const uint8_t *w, float w_scale, int64_t K, const int8_t *q,
+                                  const float *act_scale, const int32_t *act_sum, int64_t t0,
+                                  float *y, int64_t ldy, int64_t m) {
+    const int64_t row_bytes = K / 4;
+    int32_t dot[R][N];
+    i2s_tile<R, N>(w + m * row_bytes, row_bytes, q + t0 * K, K, dot);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++)
+            y[(t0 + n) * ldy + m + r] = b4j_epilogue(dot[r][n], act_sum[t0 + n], act_scale[t0 + n], w_scale);
+}
+
+template <int R>
+static inline void i2s_rows(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                            const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4) i2s_tile_store<R, 4>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m);
+    switch (T - t) {
+        case 3: i2s_tile_store<R, 3>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        case 2: i2s_tile_store<R, 2>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        case 1: i2s_tile_store<R, 1>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
+        default: break;
+    }
+}
+
+static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                     const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    if (T == 1) {
+        for (; m + 4 <= m_end; m += 4) i2s_tile_store<4, 1>(w, w_scale, K, q, act_scale, act_sum, 0, y, ldy, m);
+    } else {
+        for (; m + 2 <= m_end; m += 2) i2s_rows<2>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+    }
+    for (; m < m_end; m++) i2s_rows<1>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+}
+
+}  // namespace
+
+extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm};

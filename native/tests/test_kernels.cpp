@@ -178,6 +178,9 @@ static void test_i2s(int isa) {
                 /* partial row range with odd bounds and ldy > M */
                 if (M >= 5) test_i2s_case(isa, {M, K, T, 1, M - 2, M + 3}, rng, ACT_RANDOM, -1, "range");
             }
+    /* more rows than one prefill row block, K split into several chunks, odd range, ldy > M */
+    test_i2s_case(isa, {200, 6912, 6, 3, 197, 205}, rng, ACT_RANDOM, -1, "range-big");
+    test_i2s_case(isa, {131, 4096 + 128, 9, 0, 131, 131}, rng, ACT_RANDOM, -1, "blocks");
     /* empty range and no tokens */
     test_i2s_case(isa, {33, 256, 3, 7, 7, 40}, rng, ACT_RANDOM, -1, "empty-range");
     test_i2s_case(isa, {33, 256, 0, 0, 33, 33}, rng, ACT_RANDOM, -1, "T=0");
@@ -189,6 +192,8 @@ static void test_i2s(int isa) {
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_ALT, 2, "q=+-alternating codes=2");
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, 0, "all q=-128 codes=0");
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, -1, "all q=-128 random codes");
+            /* code 3 marks a corrupt tensor, but kernels must still agree with the reference (raw code 3) */
+            test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, 3, "all q=-128 codes=3");
         }
     }
     /* the extreme dot must also be the true value, not merely equal to the reference */

@@ -105,21 +105,27 @@ static void quantize_row(const float *x, int64_t n, int8_t *q, float *scale, int
 /* ---------------------------------------------------------------- I2_S GEMM */
 
 /* Blocks between int16 -> int32 widenings. Per block an int16 lane gets 4 maddubs pair sums of at most
- * |2*(-128)|*2 = 512, i.e. 2048; 8 blocks reach 16384 < 32767, so no wrap for any input. */
+ * |2*(-128)|*2 = 512, i.e. 2048; 8 blocks reach 16384 < 32767, so no wrap for any input (even the invalid
+ * code 3 only reaches 8 * 4 * 768 = 24576). maddubs itself never saturates: |pair| <= 768. */
 constexpr int64_t WIDEN_BLOCKS = 8;
 
-/* R weight rows x N tokens: the codes of each row are unpacked once per 32-element group and reused for
- * all N tokens; each activation vector is reused for all R rows. dot[r][n] receives the exact int32 dots. */
+/* Keeps GCC from reassociating the int16 sums across the tile: unconstrained, it hoists all maddubs of a
+ * block ahead of the adds and spills the accumulators. Emits no instruction. */
+#define B4J_KEEP(v) __asm__("" : "+x"(v))
+
+/* R weight rows x N tokens over blocks [b_begin, b_end): the codes of each row are unpacked once per
+ * 32-element group and reused for all N tokens; each activation vector is reused for all R rows.
+ * dot[r][n] += the exact int32 partial dots. */
 template <int R, int N>
-static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q, int64_t K, int32_t dot[R][N]) {
+static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q, int64_t K,
+                            int64_t b_begin, int64_t b_end, int32_t (*dot)[N]) {
     const __m256i mask = _mm256_set1_epi8(3);
     const __m256i ones = _mm256_set1_epi16(1);
-    const int64_t nb = K / B4J_I2S_BLOCK;
     __m256i acc32[R][N];
     for (int r = 0; r < R; r++)
         for (int n = 0; n < N; n++) acc32[r][n] = _mm256_setzero_si256();
-    for (int64_t b0 = 0; b0 < nb; b0 += WIDEN_BLOCKS) {
-        const int64_t b1 = b0 + WIDEN_BLOCKS < nb ? b0 + WIDEN_BLOCKS : nb;
+    for (int64_t b0 = b_begin; b0 < b_end; b0 += WIDEN_BLOCKS) {
+        const int64_t b1 = b0 + WIDEN_BLOCKS < b_end ? b0 + WIDEN_BLOCKS : b_end;
         __m256i acc16[R][N];
         for (int r = 0; r < R; r++)
             for (int n = 0; n < N; n++) acc16[r][n] = _mm256_setzero_si256();
@@ -136,8 +142,10 @@ static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q
                     c[r] = _mm256_and_si256(_mm256_srli_epi16(raw[r], 6 - 2 * g), mask);
                 for (int n = 0; n < N; n++) {
                     __m256i a = _mm256_loadu_si256((const __m256i *)(qb + n * K + 32 * g));
-                    for (int r = 0; r < R; r++)
+                    for (int r = 0; r < R; r++) {
                         acc16[r][n] = _mm256_add_epi16(acc16[r][n], _mm256_maddubs_epi16(c[r], a));
+                        if (R * N > 4) B4J_KEEP(acc16[r][n]);
+                    }
                 }
             }
         }
@@ -146,47 +154,63 @@ static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q
                 acc32[r][n] = _mm256_add_epi32(acc32[r][n], _mm256_madd_epi16(acc16[r][n], ones));
     }
     for (int r = 0; r < R; r++)
-        for (int n = 0; n < N; n++) dot[r][n] = hsum_epi32(acc32[r][n]);
+        for (int n = 0; n < N; n++) dot[r][n] += hsum_epi32(acc32[r][n]);
 }
 
-template <int R, int N>
-static inline void i2s_tile_store(const uint8_t *w, float w_scale, int64_t K, const int8_t *q,
-                                  const float *act_scale, const int32_t *act_sum, int64_t t0,
-                                  float *y, int64_t ldy, int64_t m) {
-    const int64_t row_bytes = K / 4;
-    int32_t dot[R][N];
-    i2s_tile<R, N>(w + m * row_bytes, row_bytes, q + t0 * K, K, dot);
-    for (int n = 0; n < N; n++)
-        for (int r = 0; r < R; r++)
-            y[(t0 + n) * ldy + m + r] = b4j_epilogue(dot[r][n], act_sum[t0 + n], act_scale[t0 + n], w_scale);
-}
+/* Prefill: 2 rows x 4 tokens tiles over ROW_BLOCK rows x K_CHUNK blocks, so a K chunk of 4 tokens'
+ * activations (16 KiB) stays in L1 while the block's rows pass over it and the block's weights stay in L2.
+ * On Zen 3 the sizes barely matter (the tile is maddubs-bound); the 2x4 tile is what gives the speed-up. */
+constexpr int64_t ROW_BLOCK = 64;
+constexpr int64_t K_CHUNK = 32;
 
-/* Rows [m, m+R) against all T tokens, 4 tokens at a time. */
-template <int R>
-static inline void i2s_rows(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
-                            const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m) {
-    int64_t t = 0;
-    for (; t + 4 <= T; t += 4) i2s_tile_store<R, 4>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m);
-    switch (T - t) {
-        case 3: i2s_tile_store<R, 3>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
-        case 2: i2s_tile_store<R, 2>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
-        case 1: i2s_tile_store<R, 1>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m); break;
-        default: break;
+template <int N>
+static void i2s_prefill(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                        const int32_t *act_sum, int64_t t0, float *y, int64_t ldy, int64_t m0, int64_t m1) {
+    const int64_t row_bytes = K / 4, nb = K / B4J_I2S_BLOCK;
+    int32_t dot[ROW_BLOCK][N];
+    memset(dot, 0, sizeof dot);
+    const int8_t *qt = q + t0 * K;
+    for (int64_t kb = 0; kb < nb; kb += K_CHUNK) {
+        const int64_t ke = kb + K_CHUNK < nb ? kb + K_CHUNK : nb;
+        int64_t m = m0;
+        for (; m + 2 <= m1; m += 2) i2s_tile<2, N>(w + m * row_bytes, row_bytes, qt, K, kb, ke, dot + (m - m0));
+        for (; m < m1; m++) i2s_tile<1, N>(w + m * row_bytes, row_bytes, qt, K, kb, ke, dot + (m - m0));
     }
+    for (int n = 0; n < N; n++)
+        for (int64_t m = m0; m < m1; m++)
+            y[(t0 + n) * ldy + m] = b4j_epilogue(dot[m - m0][n], act_sum[t0 + n], act_scale[t0 + n], w_scale);
 }
 
 static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
                      const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
     if (T <= 0) return;
-    int64_t m = m_begin;
+    const int64_t row_bytes = K / 4, nb = K / B4J_I2S_BLOCK;
     if (T == 1) {
         /* GEMV: 4 rows share each activation load and give 4 independent dependency chains */
-        for (; m + 4 <= m_end; m += 4) i2s_tile_store<4, 1>(w, w_scale, K, q, act_scale, act_sum, 0, y, ldy, m);
-    } else {
-        /* rows outermost so a row pair's weights stay in L1 while every token passes over them */
-        for (; m + 2 <= m_end; m += 2) i2s_rows<2>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+        int64_t m = m_begin;
+        for (; m + 4 <= m_end; m += 4) {
+            int32_t dot[4][1] = {{0}, {0}, {0}, {0}};
+            i2s_tile<4, 1>(w + m * row_bytes, row_bytes, q, K, 0, nb, dot);
+            for (int r = 0; r < 4; r++) y[m + r] = b4j_epilogue(dot[r][0], act_sum[0], act_scale[0], w_scale);
+        }
+        for (; m < m_end; m++) {
+            int32_t dot[1][1] = {{0}};
+            i2s_tile<1, 1>(w + m * row_bytes, row_bytes, q, K, 0, nb, dot);
+            y[m] = b4j_epilogue(dot[0][0], act_sum[0], act_scale[0], w_scale);
+        }
+        return;
     }
-    for (; m < m_end; m++) i2s_rows<1>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
+    for (int64_t m0 = m_begin; m0 < m_end; m0 += ROW_BLOCK) {
+        const int64_t m1 = m0 + ROW_BLOCK < m_end ? m0 + ROW_BLOCK : m_end;
+        int64_t t = 0;
+        for (; t + 4 <= T; t += 4) i2s_prefill<4>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1);
+        switch (T - t) {
+            case 3: i2s_prefill<3>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1); break;
+            case 2: i2s_prefill<2>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1); break;
+            case 1: i2s_prefill<1>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1); break;
+            default: break;
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- F16 GEMM */
