@@ -73,6 +73,16 @@ public final class Tokenizer {
         return new Tokenizer(data, mode);
     }
 
+    /**
+     * Builds a tokenizer for GGUF data, choosing the mode from {@code tokenizer.ggml.pre}; when that key is absent
+     * (as in the official 2B4T file) {@code whenAbsent} is used: {@link PreTokenizer#LLAMA3} for the model's
+     * true tokenization, {@link PreTokenizer#BITNET_CPP_COMPAT} to reproduce bitnet.cpp's token ids.
+     */
+    public static Tokenizer fromGguf(TokenizerData data, PreTokenizer whenAbsent) {
+        PreTokenizer declared = PreTokenizer.forGguf(data.preTokenizer());
+        return create(data, declared != null ? declared : whenAbsent);
+    }
+
     /** Loads a Hugging Face tokenizer.json (BPE model) with the LLaMA-3 pre-tokenizer. */
     public static Tokenizer fromHfTokenizerJson(Path file) {
         return fromHfTokenizerJson(file, PreTokenizer.LLAMA3);
