@@ -1,6 +1,7 @@
 package io.bitnet4j.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,5 +45,20 @@ class PreTokenizerTest {
             assertEquals(text, String.join("", mode.split(text)), mode.name());
         }
         assertEquals(List.of(), PreTokenizer.LLAMA3.split(""));
+    }
+
+    @Test
+    void longUniformRunsNeitherOverflowNorCrawl() {
+        // Java's regex engine recurses for some constructs; these patterns must stay iterative and near-linear.
+        for (PreTokenizer mode : PreTokenizer.values()) {
+            for (String unit : List.of(" ", "!", "7", "\n", "我", "\uD83E\uDD99", "'s", "\u00A0", "a ")) {
+                String text = unit.repeat(200_000 / unit.length());
+                long t0 = System.nanoTime();
+                List<String> pieces = mode.split(text);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertEquals(text.length(), pieces.stream().mapToInt(String::length).sum());
+                assertTrue(ms < 5_000, mode + " on runs of '" + unit + "': " + ms + " ms");
+            }
+        }
     }
 }
