@@ -1,5 +1,6 @@
 package io.bitnet4j.tokenizer;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,6 +72,16 @@ public final class Tokenizer {
             throw new IllegalArgumentException("a pre-tokenizer mode is required (see PreTokenizer.forGguf)");
         }
         return new Tokenizer(data, mode);
+    }
+
+    /**
+     * Builds a tokenizer for GGUF data, choosing the mode from {@code tokenizer.ggml.pre}; when that key is absent
+     * (as in the official 2B4T file) {@code whenAbsent} is used: {@link PreTokenizer#LLAMA3} for the model's
+     * true tokenization, {@link PreTokenizer#BITNET_CPP_COMPAT} to reproduce bitnet.cpp's token ids.
+     */
+    public static Tokenizer fromGguf(TokenizerData data, PreTokenizer whenAbsent) {
+        PreTokenizer declared = PreTokenizer.forGguf(data.preTokenizer());
+        return create(data, declared != null ? declared : whenAbsent);
     }
 
     /** Loads a Hugging Face tokenizer.json (BPE model) with the LLaMA-3 pre-tokenizer. */
@@ -152,8 +163,10 @@ public final class Tokenizer {
     /**
      * Encodes text without BOS.
      *
-     * @param parseSpecial when true, special token texts such as "&lt;|eot_id|&gt;" in {@code text} become their
-     *                     ids; when false they are tokenized as ordinary text
+     * @param parseSpecial when true, the texts of unknown/control/user-defined tokens such as "&lt;|eot_id|&gt;"
+     *                     become their ids (longest match first); when false they are tokenized as ordinary text.
+     *                     (llama.cpp always matches user-defined tokens; the 2B4T vocabulary has none, its 256
+     *                     added tokens are all control tokens, so the difference does not arise there.)
      */
     public int[] encode(String text, boolean parseSpecial) {
         IntList out = new IntList(Math.max(8, text.length() / 3));
@@ -254,7 +267,7 @@ public final class Tokenizer {
 
     /** As {@link #decode(int[])}; with {@code includeSpecial = false} control tokens (BOS, EOT…) are dropped. */
     public String decode(int[] ids, boolean includeSpecial) {
-        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(ids.length * 4);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(ids.length * 4);
         for (int id : ids) {
             if (!includeSpecial && isControl(id)) {
                 continue;
@@ -271,7 +284,7 @@ public final class Tokenizer {
     }
 
     /** Appends the bytes of {@code id} without copying twice (for the streaming decoder). */
-    void appendTokenBytes(int id, java.io.ByteArrayOutputStream out) {
+    void appendTokenBytes(int id, ByteArrayOutputStream out) {
         checkId(id);
         out.writeBytes(tokenBytes[id]);
     }

@@ -277,18 +277,11 @@ public final class Json {
                 requireDigits("exponent");
             }
             String literal = s.substring(start, pos);
-            if (integral && pos - start <= 19) { // at most 19 chars cannot overflow a long except at the edge
-                try {
-                    return Long.parseLong(literal);
-                } catch (NumberFormatException tooBig) {
-                    return Double.parseDouble(literal);
-                }
-            }
             if (integral) {
                 try {
                     return Long.parseLong(literal);
-                } catch (NumberFormatException tooBig) {
-                    // fall through: a huge integer is represented (approximately) as a double
+                } catch (NumberFormatException outsideLongRange) {
+                    // a huge integer is kept (approximately) as a double, as most JSON readers do
                 }
             }
             return Double.parseDouble(literal);

