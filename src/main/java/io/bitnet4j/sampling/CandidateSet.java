@@ -131,20 +131,28 @@ final class CandidateSet {
 
     // ---- top-k -------------------------------------------------------------------------------------------
 
-    /** Bounded max-heap of the k best keys (its root is the worst kept one), then sorted best-first. */
+    /**
+     * Bounded max-heap of the k best keys (its root is the worst kept one), then sorted best-first.
+     *
+     * <p>The hot loop only compares floats against the root's logit: ids are visited in ascending order, so a
+     * token whose logit merely equals the root's has a higher id than every kept token and loses the tie anyway.
+     */
     private void selectTopK(float[] logits, int vocabSize, int k) {
         int n = 0;
-        for (int i = 0; i < vocabSize; i++) {
+        int i = 0;
+        for (; i < vocabSize && n < k; i++) {
             float x = logits[i];
             if (x == Float.NEGATIVE_INFINITY) continue;
-            long key = key(x, i);
-            if (n < k) {
-                keys[n] = key;
-                siftUp(n++);
-            } else if (key < keys[0]) { // better than the worst kept candidate
-                keys[0] = key;
-                siftDown(0, n);
-            }
+            keys[n] = key(x, i);
+            siftUp(n++);
+        }
+        float worstKept = logitOf(keys[0]);
+        for (; i < vocabSize; i++) {
+            float x = logits[i];
+            if (x <= worstKept) continue; // also skips -Infinity
+            keys[0] = key(x, i);
+            siftDown(0, n);
+            worstKept = logitOf(keys[0]);
         }
         count = n;
         heapSortInPlace(n);
@@ -234,6 +242,12 @@ final class CandidateSet {
         int bits = Float.floatToRawIntBits(logit + 0f);
         int ordered = bits ^ ((bits >> 31) & 0x7fffffff);
         return ((long) ~ordered << 32) | (id & 0xffffffffL);
+    }
+
+    /** Inverse of the logit half of {@link #key}. */
+    static float logitOf(long key) {
+        int ordered = ~(int) (key >>> 32);
+        return Float.intBitsToFloat(ordered ^ ((ordered >> 31) & 0x7fffffff));
     }
 
     private void decodeIds() {

@@ -162,6 +162,18 @@ class SamplerChainTest {
                 .toArray();
     }
 
+    @Test
+    void sortKeysOrderByLogitThenIdAndRoundTrip() {
+        float[] values = {-Float.MAX_VALUE, -3.5f, -1e-30f, 0f, 1e-30f, 2f, 2.5f, Float.MAX_VALUE};
+        for (int i = 0; i + 1 < values.length; i++) {
+            assertTrue(CandidateSet.key(values[i + 1], 9) < CandidateSet.key(values[i], 0), "higher logit first");
+            assertEquals(values[i], CandidateSet.logitOf(CandidateSet.key(values[i], 123)));
+        }
+        assertTrue(CandidateSet.key(1f, 3) < CandidateSet.key(1f, 4), "lower id first on ties");
+        assertEquals(CandidateSet.key(0f, 5), CandidateSet.key(-0f, 5));
+        assertEquals(131_000, (int) CandidateSet.key(-7f, 131_000));
+    }
+
     // ---- penalties -------------------------------------------------------------------------------------
 
     @Test
