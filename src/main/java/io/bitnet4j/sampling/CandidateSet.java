@@ -33,7 +33,6 @@ final class CandidateSet {
 
     private float maxLogit;
     private int argmax;
-    private int usableCount;
 
     void ensureCapacity(int vocabSize) {
         if (keys.length < vocabSize) {
@@ -60,36 +59,50 @@ final class CandidateSet {
      * -Infinity (the token can never be chosen), +Infinity to {@link Float#MAX_VALUE} (so differences to the max
      * stay finite and softmax cannot produce NaN). -Infinity means "masked". Also records the max and the argmax
      * with the lowest id on ties.
+     *
+     * <p>The common case (all finite) is one pass with a single well-predicted branch per token; the rewrite
+     * pass and a second scan only run when the first one saw a NaN or +Infinity.
      */
     void scan(float[] logits, int vocabSize) {
+        if (!scanFinite(logits, vocabSize)) {
+            rewriteSpecialValues(logits, vocabSize);
+            scanFinite(logits, vocabSize);
+        }
+        if (maxLogit == Float.NEGATIVE_INFINITY)
+            throw new IllegalArgumentException("all " + vocabSize + " logits are NaN or -Infinity: nothing to sample");
+    }
+
+    /** Sets max and argmax (strict {@code >}: the lowest id wins ties); false if a NaN or +Infinity was seen. */
+    private boolean scanFinite(float[] logits, int vocabSize) {
         float max = Float.NEGATIVE_INFINITY;
-        int best = -1;
-        int usable = 0;
+        int best = 0;
+        boolean sawNaN = false;
         for (int i = 0; i < vocabSize; i++) {
             float x = logits[i];
-            if (x != x) {
-                logits[i] = Float.NEGATIVE_INFINITY;
-                continue;
-            }
-            if (x == Float.NEGATIVE_INFINITY) continue;
-            if (x == Float.POSITIVE_INFINITY) logits[i] = x = Float.MAX_VALUE;
-            usable++;
-            if (x > max) { // strict: an equal later token never displaces the earlier (lower) id
+            if (x > max) {
                 max = x;
                 best = i;
+            } else if (x != x) {
+                sawNaN = true;
             }
         }
-        if (usable == 0)
-            throw new IllegalArgumentException("all " + vocabSize + " logits are NaN or -Infinity: nothing to sample");
         maxLogit = max;
         argmax = best;
-        usableCount = usable;
+        return !sawNaN && max != Float.POSITIVE_INFINITY;
+    }
+
+    private static void rewriteSpecialValues(float[] logits, int vocabSize) {
+        for (int i = 0; i < vocabSize; i++) {
+            float x = logits[i];
+            if (x != x) logits[i] = Float.NEGATIVE_INFINITY;
+            else if (x == Float.POSITIVE_INFINITY) logits[i] = Float.MAX_VALUE;
+        }
     }
 
     /** Applies top-k, top-p and min-p (in that order) and leaves the survivors in {@link #id(int)}. */
     void filter(float[] logits, int vocabSize, int topK, float topP, float minP) {
         double minPFloor = minP > 0f ? maxLogit + Math.log(minP) : Double.NEGATIVE_INFINITY;
-        if (topK > 0 && topK < usableCount) {
+        if (topK > 0 && topK < vocabSize) {
             selectTopK(logits, vocabSize, topK);
             decodeIds();
             if (topP < 1f) keepNucleus(logits, topP * weightOfCandidates(logits));
@@ -146,6 +159,7 @@ final class CandidateSet {
             keys[n] = key(x, i);
             siftUp(n++);
         }
+        // Fewer usable tokens than k: the loop below is skipped and the heap holds all of them.
         float worstKept = logitOf(keys[0]);
         for (; i < vocabSize; i++) {
             float x = logits[i];

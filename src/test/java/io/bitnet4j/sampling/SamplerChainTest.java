@@ -82,6 +82,9 @@ class SamplerChainTest {
                 "k above the vocabulary keeps everything");
         assertArrayEquals(new int[] {0, 1, 2}, survivors(SamplerChain.builder().topK(0).build(), 1, 2, 3),
                 "0 = off");
+        float ninf = Float.NEGATIVE_INFINITY;
+        assertArrayEquals(new int[] {1, 2}, survivors(SamplerChain.builder().topK(3).build(), ninf, 1, 2, ninf),
+                "k above the number of unmasked tokens keeps the unmasked ones");
     }
 
     @Test
