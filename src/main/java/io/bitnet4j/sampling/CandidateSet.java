@@ -1,5 +1,6 @@
 package io.bitnet4j.sampling;
 
+import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
@@ -198,7 +199,7 @@ final class CandidateSet {
      * threshold that surely contains the nucleus without sorting the vocabulary.
      */
     private double nucleusHistogram(float[] logits, int vocabSize) {
-        java.util.Arrays.fill(bucketMass, 0.0);
+        Arrays.fill(bucketMass, 0.0);
         double total = 0;
         for (int i = 0; i < vocabSize; i++) {
             float x = logits[i];

@@ -26,7 +26,8 @@ import java.util.random.RandomGeneratorFactory;
  */
 public final class SamplerChain implements Sampler {
     /** Modern, fast, statistically strong, and its output for a seed is specified by the JDK. */
-    private static final String RNG_ALGORITHM = "L64X128MixRandom";
+    private static final RandomGeneratorFactory<RandomGenerator> RNG_FACTORY =
+            RandomGeneratorFactory.of("L64X128MixRandom");
 
     private final Penalties penalties;
     private final int topK;
@@ -54,6 +55,15 @@ public final class SamplerChain implements Sampler {
 
     /** Builds a chain from a parameter record; throws {@link IllegalArgumentException} on invalid values. */
     public static SamplerChain from(SamplingParams p) {
+        return configure(p).build();
+    }
+
+    /** Like {@link #from(SamplingParams)}, with scratch preallocated so even the first call allocates nothing. */
+    public static SamplerChain from(SamplingParams p, int vocabSize) {
+        return configure(p).vocabSize(vocabSize).build();
+    }
+
+    private static Builder configure(SamplingParams p) {
         Objects.requireNonNull(p, "params");
         return builder()
                 .repetitionPenalty(p.repeatPenalty(), p.repeatLastN())
@@ -63,8 +73,7 @@ public final class SamplerChain implements Sampler {
                 .topP(p.topP())
                 .minP(p.minP())
                 .temperature(p.temperature())
-                .seed(p.seed())
-                .build();
+                .seed(p.seed());
     }
 
     @Override
@@ -124,7 +133,7 @@ public final class SamplerChain implements Sampler {
     }
 
     private static RandomGenerator newRng(long seed) {
-        return RandomGeneratorFactory.of(RNG_ALGORITHM).create(seed);
+        return RNG_FACTORY.create(seed);
     }
 
     /**

@@ -25,7 +25,7 @@ class SamplerPerformanceTest {
 
     private static SamplerChain[] configurations() {
         return new SamplerChain[] {
-            SamplerChain.from(SamplingParams.defaults().withSeed(1)),
+            SamplerChain.from(SamplingParams.defaults().withSeed(1), VOCAB),
             SamplerChain.from(SamplingParams.greedyParams()),
             SamplerChain.builder().topP(0.95f).temperature(0.8f).seed(2).build(),        // top-k off: histogram path
             SamplerChain.builder().temperature(1f).seed(3).build(),                      // no filters at all
