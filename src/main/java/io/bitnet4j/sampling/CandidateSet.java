@@ -102,22 +102,38 @@ final class CandidateSet {
 
     /** Applies top-k, top-p and min-p (in that order) and leaves the survivors in {@link #id(int)}. */
     void filter(float[] logits, int vocabSize, int topK, float topP, float minP) {
+        // min-p keeps p >= minP * p(max), i.e. logit >= max + ln(minP); ln(0) = -inf keeps everything.
         double minPFloor = minP > 0f ? maxLogit + Math.log(minP) : Double.NEGATIVE_INFINITY;
-        if (topK > 0 && topK < vocabSize) {
-            selectTopK(logits, vocabSize, topK);
-            decodeIds();
-            if (topP < 1f) keepNucleus(logits, topP * weightOfCandidates(logits));
-        } else if (topP < 1f) {
-            double target = topP * nucleusHistogram(logits, vocabSize);
-            gather(logits, vocabSize, Math.max(nucleusThreshold(target), minPFloor));
-            sortKeys();
-            decodeIds();
-            keepNucleus(logits, target);
-        } else {
-            gather(logits, vocabSize, minPFloor);
-            decodeIds(); // unsorted (ascending id) is fine: only the draw follows
-        }
+        if (topK > 0 && topK < vocabSize) topKThenTopP(logits, vocabSize, topK, topP);
+        else if (topP < 1f) topPOverVocabulary(logits, vocabSize, topP, minPFloor);
+        else aboveFloor(logits, vocabSize, minPFloor);
         if (minP > 0f) keepAtLeast(logits, minPFloor);
+    }
+
+    /** Top-k leaves k sorted candidates; top-p then renormalises over those k only. */
+    private void topKThenTopP(float[] logits, int vocabSize, int topK, float topP) {
+        selectTopK(logits, vocabSize, topK);
+        decodeIds();
+        if (topP < 1f) keepNucleus(logits, topP * weightOfCandidates(logits));
+    }
+
+    /**
+     * Top-p over the whole vocabulary without sorting it: a histogram pass finds a logit threshold that surely
+     * encloses the nucleus, and only tokens above it (and above the min-p floor, which would drop the others
+     * anyway) are sorted.
+     */
+    private void topPOverVocabulary(float[] logits, int vocabSize, float topP, double minPFloor) {
+        double target = topP * nucleusHistogram(logits, vocabSize);
+        gather(logits, vocabSize, Math.max(nucleusThreshold(target), minPFloor));
+        sortKeys();
+        decodeIds();
+        keepNucleus(logits, target);
+    }
+
+    /** No top-k/top-p: every token above the floor, left in ascending id order (the draw needs no sorting). */
+    private void aboveFloor(float[] logits, int vocabSize, double floor) {
+        gather(logits, vocabSize, floor);
+        decodeIds();
     }
 
     /**
