@@ -141,6 +141,23 @@ class SamplerChainTest {
         }
     }
 
+    @Test
+    void filtersMatchTheReferenceAtFullLlamaVocabulary() {
+        SplittableRandom random = new SplittableRandom(12);
+        int vocab = 128_256;
+        float[] logits = new float[vocab];
+        for (int i = 0; i < vocab; i++) logits[i] = (float) (random.nextGaussian() * 2.5);
+        for (int j = 0; j < 8; j++) logits[random.nextInt(vocab)] = 9f + j * 0.5f;
+        int[][] settings = {{40, 95, 5}, {0, 95, 0}, {0, 99, 0}, {0, 100, 5}, {1000, 90, 1}};
+        for (int[] s : settings) {
+            float p = s[1] / 100f;
+            float m = s[2] / 100f;
+            SamplerChain chain = SamplerChain.builder().topK(s[0]).topP(p).minP(m).build();
+            assertArrayEquals(reference(logits, s[0], p, m), chain.candidateIds(logits.clone(), vocab),
+                    "k=" + s[0] + " p=" + p + " minP=" + m);
+        }
+    }
+
     /** Straightforward full-sort implementation of top-k -> top-p -> min-p. */
     private static int[] reference(float[] logits, int k, float p, float minP) {
         Integer[] order = IntStream.range(0, logits.length).filter(i -> logits[i] != Float.NEGATIVE_INFINITY)
@@ -215,6 +232,16 @@ class SamplerChainTest {
         float[] fresh = {3f, 3f, 3f};
         chain.sample(fresh, 3);
         assertArrayEquals(new float[] {3f, 3f, 3f}, fresh);
+    }
+
+    @Test
+    void windowOfZeroSwitchesAllPenaltiesOff() {
+        SamplerChain chain = SamplerChain.builder().greedy().repetitionPenalty(3f, 0).frequencyPenalty(1f)
+                .presencePenalty(1f).build();
+        chain.accept(0);
+        float[] logits = {2f, 1f};
+        assertEquals(0, chain.sample(logits, 2));
+        assertArrayEquals(new float[] {2f, 1f}, logits);
     }
 
     @Test
