@@ -1,5 +1,6 @@
 package io.bitnet4j.sampling;
 
+import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
@@ -33,7 +34,6 @@ final class CandidateSet {
 
     private float maxLogit;
     private int argmax;
-    private int usableCount;
 
     void ensureCapacity(int vocabSize) {
         if (keys.length < vocabSize) {
@@ -60,50 +60,80 @@ final class CandidateSet {
      * -Infinity (the token can never be chosen), +Infinity to {@link Float#MAX_VALUE} (so differences to the max
      * stay finite and softmax cannot produce NaN). -Infinity means "masked". Also records the max and the argmax
      * with the lowest id on ties.
+     *
+     * <p>The common case (all finite) is one pass with a single well-predicted branch per token; the rewrite
+     * pass and a second scan only run when the first one saw a NaN or +Infinity.
      */
     void scan(float[] logits, int vocabSize) {
+        if (!scanFinite(logits, vocabSize)) {
+            rewriteSpecialValues(logits, vocabSize);
+            scanFinite(logits, vocabSize);
+        }
+        if (maxLogit == Float.NEGATIVE_INFINITY)
+            throw new IllegalArgumentException("all " + vocabSize + " logits are NaN or -Infinity: nothing to sample");
+    }
+
+    /** Sets max and argmax (strict {@code >}: the lowest id wins ties); false if a NaN or +Infinity was seen. */
+    private boolean scanFinite(float[] logits, int vocabSize) {
         float max = Float.NEGATIVE_INFINITY;
-        int best = -1;
-        int usable = 0;
+        int best = 0;
+        boolean sawNaN = false;
         for (int i = 0; i < vocabSize; i++) {
             float x = logits[i];
-            if (x != x) {
-                logits[i] = Float.NEGATIVE_INFINITY;
-                continue;
-            }
-            if (x == Float.NEGATIVE_INFINITY) continue;
-            if (x == Float.POSITIVE_INFINITY) logits[i] = x = Float.MAX_VALUE;
-            usable++;
-            if (x > max) { // strict: an equal later token never displaces the earlier (lower) id
+            if (x > max) {
                 max = x;
                 best = i;
+            } else if (x != x) {
+                sawNaN = true;
             }
         }
-        if (usable == 0)
-            throw new IllegalArgumentException("all " + vocabSize + " logits are NaN or -Infinity: nothing to sample");
         maxLogit = max;
         argmax = best;
-        usableCount = usable;
+        return !sawNaN && max != Float.POSITIVE_INFINITY;
+    }
+
+    private static void rewriteSpecialValues(float[] logits, int vocabSize) {
+        for (int i = 0; i < vocabSize; i++) {
+            float x = logits[i];
+            if (x != x) logits[i] = Float.NEGATIVE_INFINITY;
+            else if (x == Float.POSITIVE_INFINITY) logits[i] = Float.MAX_VALUE;
+        }
     }
 
     /** Applies top-k, top-p and min-p (in that order) and leaves the survivors in {@link #id(int)}. */
     void filter(float[] logits, int vocabSize, int topK, float topP, float minP) {
+        // min-p keeps p >= minP * p(max), i.e. logit >= max + ln(minP); ln(0) = -inf keeps everything.
         double minPFloor = minP > 0f ? maxLogit + Math.log(minP) : Double.NEGATIVE_INFINITY;
-        if (topK > 0 && topK < usableCount) {
-            selectTopK(logits, vocabSize, topK);
-            decodeIds();
-            if (topP < 1f) keepNucleus(logits, topP * weightOfCandidates(logits));
-        } else if (topP < 1f) {
-            double target = topP * nucleusHistogram(logits, vocabSize);
-            gather(logits, vocabSize, Math.max(nucleusThreshold(target), minPFloor));
-            sortKeys();
-            decodeIds();
-            keepNucleus(logits, target);
-        } else {
-            gather(logits, vocabSize, minPFloor);
-            decodeIds(); // unsorted (ascending id) is fine: only the draw follows
-        }
+        if (topK > 0 && topK < vocabSize) topKThenTopP(logits, vocabSize, topK, topP);
+        else if (topP < 1f) topPOverVocabulary(logits, vocabSize, topP, minPFloor);
+        else aboveFloor(logits, vocabSize, minPFloor);
         if (minP > 0f) keepAtLeast(logits, minPFloor);
+    }
+
+    /** Top-k leaves k sorted candidates; top-p then renormalises over those k only. */
+    private void topKThenTopP(float[] logits, int vocabSize, int topK, float topP) {
+        selectTopK(logits, vocabSize, topK);
+        decodeIds();
+        if (topP < 1f) keepNucleus(logits, topP * weightOfCandidates(logits));
+    }
+
+    /**
+     * Top-p over the whole vocabulary without sorting it: a histogram pass finds a logit threshold that surely
+     * encloses the nucleus, and only tokens above it (and above the min-p floor, which would drop the others
+     * anyway) are sorted.
+     */
+    private void topPOverVocabulary(float[] logits, int vocabSize, float topP, double minPFloor) {
+        double target = topP * nucleusHistogram(logits, vocabSize);
+        gather(logits, vocabSize, Math.max(nucleusThreshold(target), minPFloor));
+        sortKeys();
+        decodeIds();
+        keepNucleus(logits, target);
+    }
+
+    /** No top-k/top-p: every token above the floor, left in ascending id order (the draw needs no sorting). */
+    private void aboveFloor(float[] logits, int vocabSize, double floor) {
+        gather(logits, vocabSize, floor);
+        decodeIds();
     }
 
     /**
@@ -131,20 +161,29 @@ final class CandidateSet {
 
     // ---- top-k -------------------------------------------------------------------------------------------
 
-    /** Bounded max-heap of the k best keys (its root is the worst kept one), then sorted best-first. */
+    /**
+     * Bounded max-heap of the k best keys (its root is the worst kept one), then sorted best-first.
+     *
+     * <p>The hot loop only compares floats against the root's logit: ids are visited in ascending order, so a
+     * token whose logit merely equals the root's has a higher id than every kept token and loses the tie anyway.
+     */
     private void selectTopK(float[] logits, int vocabSize, int k) {
         int n = 0;
-        for (int i = 0; i < vocabSize; i++) {
+        int i = 0;
+        for (; i < vocabSize && n < k; i++) {
             float x = logits[i];
             if (x == Float.NEGATIVE_INFINITY) continue;
-            long key = key(x, i);
-            if (n < k) {
-                keys[n] = key;
-                siftUp(n++);
-            } else if (key < keys[0]) { // better than the worst kept candidate
-                keys[0] = key;
-                siftDown(0, n);
-            }
+            keys[n] = key(x, i);
+            siftUp(n++);
+        }
+        // Fewer usable tokens than k: the loop below is skipped and the heap holds all of them.
+        float worstKept = logitOf(keys[0]);
+        for (; i < vocabSize; i++) {
+            float x = logits[i];
+            if (x <= worstKept) continue; // also skips -Infinity
+            keys[0] = key(x, i);
+            siftDown(0, n);
+            worstKept = logitOf(keys[0]);
         }
         count = n;
         heapSortInPlace(n);
@@ -176,7 +215,7 @@ final class CandidateSet {
      * threshold that surely contains the nucleus without sorting the vocabulary.
      */
     private double nucleusHistogram(float[] logits, int vocabSize) {
-        java.util.Arrays.fill(bucketMass, 0.0);
+        Arrays.fill(bucketMass, 0.0);
         double total = 0;
         for (int i = 0; i < vocabSize; i++) {
             float x = logits[i];
@@ -234,6 +273,12 @@ final class CandidateSet {
         int bits = Float.floatToRawIntBits(logit + 0f);
         int ordered = bits ^ ((bits >> 31) & 0x7fffffff);
         return ((long) ~ordered << 32) | (id & 0xffffffffL);
+    }
+
+    /** Inverse of the logit half of {@link #key}. */
+    static float logitOf(long key) {
+        int ordered = ~(int) (key >>> 32);
+        return Float.intBitsToFloat(ordered ^ ((ordered >> 31) & 0x7fffffff));
     }
 
     private void decodeIds() {

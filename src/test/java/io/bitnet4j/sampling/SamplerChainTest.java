@@ -82,6 +82,9 @@ class SamplerChainTest {
                 "k above the vocabulary keeps everything");
         assertArrayEquals(new int[] {0, 1, 2}, survivors(SamplerChain.builder().topK(0).build(), 1, 2, 3),
                 "0 = off");
+        float ninf = Float.NEGATIVE_INFINITY;
+        assertArrayEquals(new int[] {1, 2}, survivors(SamplerChain.builder().topK(3).build(), ninf, 1, 2, ninf),
+                "k above the number of unmasked tokens keeps the unmasked ones");
     }
 
     @Test
@@ -138,6 +141,23 @@ class SamplerChainTest {
         }
     }
 
+    @Test
+    void filtersMatchTheReferenceAtFullLlamaVocabulary() {
+        SplittableRandom random = new SplittableRandom(12);
+        int vocab = 128_256;
+        float[] logits = new float[vocab];
+        for (int i = 0; i < vocab; i++) logits[i] = (float) (random.nextGaussian() * 2.5);
+        for (int j = 0; j < 8; j++) logits[random.nextInt(vocab)] = 9f + j * 0.5f;
+        int[][] settings = {{40, 95, 5}, {0, 95, 0}, {0, 99, 0}, {0, 100, 5}, {1000, 90, 1}};
+        for (int[] s : settings) {
+            float p = s[1] / 100f;
+            float m = s[2] / 100f;
+            SamplerChain chain = SamplerChain.builder().topK(s[0]).topP(p).minP(m).build();
+            assertArrayEquals(reference(logits, s[0], p, m), chain.candidateIds(logits.clone(), vocab),
+                    "k=" + s[0] + " p=" + p + " minP=" + m);
+        }
+    }
+
     /** Straightforward full-sort implementation of top-k -> top-p -> min-p. */
     private static int[] reference(float[] logits, int k, float p, float minP) {
         Integer[] order = IntStream.range(0, logits.length).filter(i -> logits[i] != Float.NEGATIVE_INFINITY)
@@ -160,6 +180,18 @@ class SamplerChainTest {
         double floor = minP > 0 ? max + Math.log(minP) : Double.NEGATIVE_INFINITY;
         return Arrays.stream(order, 0, n).mapToInt(Integer::intValue).filter(i -> logits[i] >= floor).sorted()
                 .toArray();
+    }
+
+    @Test
+    void sortKeysOrderByLogitThenIdAndRoundTrip() {
+        float[] values = {-Float.MAX_VALUE, -3.5f, -1e-30f, 0f, 1e-30f, 2f, 2.5f, Float.MAX_VALUE};
+        for (int i = 0; i + 1 < values.length; i++) {
+            assertTrue(CandidateSet.key(values[i + 1], 9) < CandidateSet.key(values[i], 0), "higher logit first");
+            assertEquals(values[i], CandidateSet.logitOf(CandidateSet.key(values[i], 123)));
+        }
+        assertTrue(CandidateSet.key(1f, 3) < CandidateSet.key(1f, 4), "lower id first on ties");
+        assertEquals(CandidateSet.key(0f, 5), CandidateSet.key(-0f, 5));
+        assertEquals(131_000, (int) CandidateSet.key(-7f, 131_000));
     }
 
     // ---- penalties -------------------------------------------------------------------------------------
@@ -200,6 +232,16 @@ class SamplerChainTest {
         float[] fresh = {3f, 3f, 3f};
         chain.sample(fresh, 3);
         assertArrayEquals(new float[] {3f, 3f, 3f}, fresh);
+    }
+
+    @Test
+    void windowOfZeroSwitchesAllPenaltiesOff() {
+        SamplerChain chain = SamplerChain.builder().greedy().repetitionPenalty(3f, 0).frequencyPenalty(1f)
+                .presencePenalty(1f).build();
+        chain.accept(0);
+        float[] logits = {2f, 1f};
+        assertEquals(0, chain.sample(logits, 2));
+        assertArrayEquals(new float[] {2f, 1f}, logits);
     }
 
     @Test
@@ -256,17 +298,41 @@ class SamplerChainTest {
     }
 
     private static void assertChiSquareFits(SamplerChain chain, float[] logits, float temperature) {
+        assertDrawsFollow(chain, logits, softmax(logits, temperature));
+    }
+
+    /**
+     * Pearson chi-square of 120k draws against the expected probabilities. The bound, dof + 6 sqrt(2 dof), sits
+     * far in the tail (about 1e-4 for 5 dof); with fixed seeds the outcome is deterministic, not flaky.
+     */
+    private static void assertDrawsFollow(SamplerChain chain, float[] logits, double[] expectedP) {
         int draws = 120_000;
         long[] observed = new long[logits.length];
         for (int d = 0; d < draws; d++) observed[chain.sample(logits.clone(), logits.length)]++;
-        double[] p = softmax(logits, temperature);
         double chiSquare = 0;
-        for (int i = 0; i < p.length; i++) {
-            double expected = p[i] * draws;
+        int categories = 0;
+        for (int i = 0; i < expectedP.length; i++) {
+            if (expectedP[i] == 0) {
+                assertEquals(0, observed[i], "token " + i + " has probability 0 but was drawn");
+                continue;
+            }
+            double expected = expectedP[i] * draws;
             chiSquare += (observed[i] - expected) * (observed[i] - expected) / expected;
+            categories++;
         }
-        // 5 degrees of freedom: P(chi2 > 25) is about 1.4e-4, and the seed is fixed, so this is not flaky.
-        assertTrue(chiSquare < 25, "chi-square " + chiSquare + " observed " + Arrays.toString(observed));
+        int dof = categories - 1;
+        double bound = dof + 6 * Math.sqrt(2.0 * dof);
+        assertTrue(chiSquare < bound, "chi-square " + chiSquare + " >= " + bound + ", observed "
+                + Arrays.toString(observed) + ", expected p " + Arrays.toString(expectedP));
+    }
+
+    @Test
+    void filteredDrawsFollowTheRenormalisedSoftmax() {
+        float[] logits = {1.0f, 2.0f, 0.5f, -1.0f, 3.0f, 2.0f};
+        // top-k 3 keeps tokens 4, 1, 5; temperature 1.5 then applies to those three only.
+        double[] kept = softmax(new float[] {2.0f, 3.0f, 2.0f}, 1.5f);
+        double[] expected = {0, kept[0], 0, 0, kept[1], kept[2]};
+        assertDrawsFollow(SamplerChain.builder().topK(3).temperature(1.5f).seed(21).build(), logits, expected);
     }
 
     private static double[] softmax(float[] logits, float temperature) {
