@@ -51,7 +51,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         String text = promptText();
         if (maxTokens < 0) throw new CliException("--n-predict must not be negative, got " + maxTokens);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream err = System.err;
         try (Model m = model.load(err); Session session = m.newSession()) {
             Report.system(err, m);

@@ -39,6 +39,11 @@ public final class Main implements Runnable {
             cmd.getErr().println("bitnet4j: " + message);
             return 1;
         });
+        cli.setParameterExceptionHandler((e, badArgs) -> {
+            var cmd = e.getCommandLine();
+            cmd.getErr().println("bitnet4j: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return 2;
+        });
         return cli.execute(args);
     }
 }
