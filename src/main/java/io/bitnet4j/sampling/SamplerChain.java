@@ -158,6 +158,9 @@ public final class SamplerChain implements Sampler {
         private long seed = ThreadLocalRandom.current().nextLong();
         private int vocabSize = 0;
 
+        /** The window is preallocated; this cap turns a typo into a clear error instead of an OutOfMemoryError. */
+        private static final int MAX_LAST_N = 1 << 20;
+
         private Builder() {}
 
         /** Divide positive / multiply negative logits of tokens among the last {@code lastN} by {@code penalty}
@@ -166,6 +169,8 @@ public final class SamplerChain implements Sampler {
             if (!(penalty > 0f) || !Float.isFinite(penalty))
                 throw new IllegalArgumentException("repetition penalty must be finite and > 0 (1 = off), got " + penalty);
             if (lastN < 0) throw new IllegalArgumentException("repetition lastN must be >= 0 (0 = off), got " + lastN);
+            if (lastN > MAX_LAST_N)
+                throw new IllegalArgumentException("repetition lastN must be <= " + MAX_LAST_N + ", got " + lastN);
             this.repeatPenalty = penalty;
             this.repeatLastN = lastN;
             return this;

@@ -397,6 +397,7 @@ class SamplerChainTest {
         assertMessage(() -> SamplerChain.builder().temperature(Float.NaN), "temperature");
         assertMessage(() -> SamplerChain.builder().repetitionPenalty(0f, 64), "repetition penalty");
         assertMessage(() -> SamplerChain.builder().repetitionPenalty(1.1f, -1), "lastN");
+        assertMessage(() -> SamplerChain.builder().repetitionPenalty(1.1f, Integer.MAX_VALUE), "lastN must be <=");
         assertMessage(() -> SamplerChain.builder().frequencyPenalty(Float.NaN), "frequency penalty");
         assertMessage(() -> SamplerChain.builder().presencePenalty(Float.POSITIVE_INFINITY), "presence penalty");
         SamplingParams bad = new SamplingParams(0.8f, -5, 0.95f, 0.05f, 1f, 64, 0f, 0f, 1L);
