@@ -1,4 +1,4 @@
-/* Quick single-thread timing of the I2_S GEMV (T=1) and a small prefill (T=8) per supported ISA.
+/* Quick single-thread timing per supported ISA: I2_S GEMV (T=1) and prefill (T=4, 8), F16 GEMV.
  * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] */
 #include <chrono>
 #include <cstdio>
@@ -40,6 +40,27 @@ int main(int argc, char **argv) {
                             (long long)M, (long long)K, (long long)T, b4j_isa_name(isa), best, best / T,
                             (double)(M * K / 4) / best);
             }
+        }
+    }
+    /* F16 GEMV (the tied output projection is [128256 x 2560]; a 8192-row slice keeps this quick) */
+    {
+        const int64_t M = 8192, K = 2560;
+        std::vector<uint16_t> w((size_t)(M * K)), x((size_t)K);
+        for (auto &v : w) v = (uint16_t)(0x3000 | (rng() & 0x83ff));
+        for (auto &v : x) v = (uint16_t)(0x3800 | (rng() & 0x83ff));
+        std::vector<float> y((size_t)M);
+        for (int isa = 0; isa < B4J_ISA_COUNT; isa++) {
+            if (!b4j_isa_supported(isa)) continue;
+            const int n = isa == B4J_ISA_SCALAR ? 3 : iters;
+            double best = 1e30;
+            for (int i = 0; i < n; i++) {
+                auto t0 = std::chrono::steady_clock::now();
+                b4j_f16_gemm(isa, w.data(), M, K, x.data(), 1, y.data(), M, 0, M);
+                double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+                if (ns < best) best = ns;
+            }
+            std::printf("f16 [%5lld x %5lld] T=1 %-12s %12.0f ns/call  %6.2f GB/s weights\n", (long long)M,
+                        (long long)K, b4j_isa_name(isa), best, (double)(M * K * 2) / best);
         }
     }
     return 0;
