@@ -26,8 +26,7 @@ public final class GgufTokenizer {
                     g.has("tokenizer.ggml.eos_token_id") ? g.getInt("tokenizer.ggml.eos_token_id") : -1,
                     !g.has("tokenizer.ggml.add_bos_token") || g.getBoolean("tokenizer.ggml.add_bos_token"),
                     pre, g.has("tokenizer.chat_template") ? g.getString("tokenizer.chat_template") : null);
-            PreTokenizer chosen = mode != null ? mode : PreTokenizer.forGguf(pre);
-            return Tokenizer.create(data, chosen != null ? chosen : PreTokenizer.LLAMA3);
+            return mode != null ? Tokenizer.create(data, mode) : Tokenizer.fromGguf(data, PreTokenizer.LLAMA3);
         } catch (IllegalArgumentException e) {
             throw new GgufException("invalid tokenizer in " + g.path().getFileName() + ": " + e.getMessage());
         }
