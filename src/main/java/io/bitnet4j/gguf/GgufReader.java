@@ -22,6 +22,14 @@ final class GgufReader {
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Java strings and arrays cannot be longer than this. */
     private static final long MAX_JAVA_LENGTH = Integer.MAX_VALUE - 16;
+    /*
+     * Sanity limits far above anything a real model file holds (LLaMA-3: 128 K tokens, 280 K merges, a chat
+     * template of a few KB), so that a file that is merely large, not hostile-by-overflow, still cannot make
+     * the header parser allocate gigabytes of heap.
+     */
+    static final long MAX_STRING_BYTES = 1 << 24;
+    static final long MAX_STRING_ARRAY = 1 << 24;
+    static final long MAX_ARRAY_BYTES = 1 << 28;
 
     private final MemorySegment file;
     private final long size;
@@ -97,6 +105,9 @@ final class GgufReader {
         long len = u64(what + " length");
         if (len < 0 || len > remaining() || len > MAX_JAVA_LENGTH)
             throw GgufException.at(start, what + " has length " + Long.toUnsignedString(len) + " but only " + remaining() + " bytes remain");
+        if (len > MAX_STRING_BYTES)
+            throw GgufException.at(start, what + " has length " + len + ", above the limit of " + MAX_STRING_BYTES + " bytes");
+        if (len == 0) return "";
         byte[] bytes = new byte[(int) len];
         MemorySegment.copy(file, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
         pos += len;
@@ -146,6 +157,8 @@ final class GgufReader {
         if (count < 0 || count > remaining() / elem.minBytes() || count > MAX_JAVA_LENGTH)
             throw GgufException.at(countAt, "key '" + key + "' has array count " + Long.toUnsignedString(count) + " of " + elem
                     + " but only " + remaining() + " bytes remain");
+        if (elem == GgufValueType.STRING ? count > MAX_STRING_ARRAY : count * elem.width() > MAX_ARRAY_BYTES)
+            throw GgufException.at(countAt, "key '" + key + "' has array count " + count + " of " + elem + ", above the reader's limit");
         int n = (int) count;
         Object values = switch (elem) {
             case UINT8, INT8 -> bytes(n);
