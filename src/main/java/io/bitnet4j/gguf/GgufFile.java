@@ -216,24 +216,29 @@ public final class GgufFile implements AutoCloseable {
         if (closed) throw new IllegalStateException("GGUF file closed");
     }
 
+    /** The file's path (still available after close, for messages). */
     public Path path() {
         return path;
     }
 
     public long fileSize() {
+        checkOpen();
         return mapping.byteSize();
     }
 
     public int version() {
+        checkOpen();
         return version;
     }
 
     public long alignment() {
+        checkOpen();
         return alignment;
     }
 
     /** Absolute offset of the data section. */
     public long dataStart() {
+        checkOpen();
         return dataStart;
     }
 

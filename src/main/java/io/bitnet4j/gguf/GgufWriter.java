@@ -158,8 +158,21 @@ public final class GgufWriter {
         return size;
     }
 
-    /** Writes the file, replacing any existing one. */
+    /** Writes the file, replacing any existing one; a failed write deletes the partial file. */
     public void write(Path out) throws IOException {
+        try {
+            writeTo(out);
+        } catch (IOException | RuntimeException e) {
+            try {
+                java.nio.file.Files.deleteIfExists(out);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private void writeTo(Path out) throws IOException {
         try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             HeaderOut h = new HeaderOut(ch);

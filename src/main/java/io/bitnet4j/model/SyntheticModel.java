@@ -93,6 +93,12 @@ public final class SyntheticModel {
                 if (id < 0 || id >= tokens.size()) throw new IllegalArgumentException("special id " + id + " is out of range");
         }
 
+        /** The token types (a copy). */
+        @Override
+        public int[] types() {
+            return types.clone();
+        }
+
         /** The GGUF scores: 0 for ordinary tokens, -1000 for control tokens (as the official converter writes). */
         public float[] scores() {
             float[] s = new float[types.length];
