@@ -167,7 +167,8 @@ class SyntheticModelTest {
         assertEquals("<|reserved_special_token_247|>", v.tokens().get(128255));
         assertEquals(128000 - 256, v.merges().size());
         assertEquals(128256, new HashSet<>(v.tokens()).size());
-        for (int i = 0; i < 128256; i++) assertEquals(i >= 128000 ? 3 : 1, v.types()[i]);
+        int[] types = v.types();
+        for (int i = 0; i < 128256; i++) assertEquals(i >= 128000 ? 3 : 1, types[i]);
         assertTrue(v.tokens().subList(0, 128000).stream().allMatch(t -> t.length() <= 30), "left side at most 12 chars + a short-pool token");
     }
 
