@@ -249,7 +249,7 @@ public final class GgufWriter {
     private static void writeArray(Out out, GgufArray a) throws IOException {
         out.u32(a.elementType().id());
         out.u64(a.size());
-        switch (a.values()) {
+        switch (a.raw()) {
             case byte[] x -> { for (byte b : x) out.u8(b); }
             case short[] x -> { for (short s : x) out.u16(s); }
             case int[] x -> { for (int i : x) out.u32(i); }
@@ -258,7 +258,7 @@ public final class GgufWriter {
             case double[] x -> { for (double d : x) out.u64(Double.doubleToRawLongBits(d)); }
             case boolean[] x -> { for (boolean b : x) out.u8(b ? 1 : 0); }
             case List<?> x -> { for (Object s : x) out.string((String) s); }
-            default -> throw new AssertionError(a.values().getClass());
+            default -> throw new AssertionError(a.raw().getClass());
         }
     }
 
