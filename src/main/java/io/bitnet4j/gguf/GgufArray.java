@@ -9,6 +9,26 @@ import java.util.List;
  * List&lt;String&gt;. Unsigned elements keep their bit patterns; use {@link #elementType()} to interpret them.
  */
 public record GgufArray(GgufValueType elementType, Object values) {
+    /** The elements: the unmodifiable string list, or a copy of the primitive array (so the file's copy stays intact). */
+    @Override
+    public Object values() {
+        return switch (values) {
+            case byte[] a -> a.clone();
+            case short[] a -> a.clone();
+            case int[] a -> a.clone();
+            case long[] a -> a.clone();
+            case float[] a -> a.clone();
+            case double[] a -> a.clone();
+            case boolean[] a -> a.clone();
+            default -> values;
+        };
+    }
+
+    /** The elements without copying, for this package's own read-only use. */
+    Object raw() {
+        return values;
+    }
+
     public int size() {
         return values instanceof List<?> l ? l.size() : Array.getLength(values);
     }

@@ -216,24 +216,29 @@ public final class GgufFile implements AutoCloseable {
         if (closed) throw new IllegalStateException("GGUF file closed");
     }
 
+    /** The file's path (still available after close, for messages). */
     public Path path() {
         return path;
     }
 
     public long fileSize() {
+        checkOpen();
         return mapping.byteSize();
     }
 
     public int version() {
+        checkOpen();
         return version;
     }
 
     public long alignment() {
+        checkOpen();
         return alignment;
     }
 
     /** Absolute offset of the data section. */
     public long dataStart() {
+        checkOpen();
         return dataStart;
     }
 
@@ -308,14 +313,14 @@ public final class GgufFile implements AutoCloseable {
     public List<String> getStringArray(String key) throws GgufException {
         GgufArray a = array(key, "ARRAY of STRING");
         if (a.elementType() != GgufValueType.STRING) throw wrongType(key, "ARRAY of STRING");
-        return (List<String>) a.values();
+        return (List<String>) a.raw();
     }
 
     /** An array of f32 (copied), f64 (narrowed) or integers (converted). */
     public float[] getFloatArray(String key) throws GgufException {
         GgufArray a = array(key, "ARRAY of FLOAT32");
-        if (a.values() instanceof float[] f) return f.clone();
-        if (a.values() instanceof double[] d) {
+        if (a.raw() instanceof float[] f) return f.clone();
+        if (a.raw() instanceof double[] d) {
             float[] f = new float[d.length];
             for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
             return f;
@@ -333,7 +338,7 @@ public final class GgufFile implements AutoCloseable {
     public int[] getIntArray(String key) throws GgufException {
         GgufArray a = array(key, "ARRAY of INT32");
         if (!a.elementType().isInteger()) throw wrongType(key, "ARRAY of an integer type");
-        if (a.elementType() == GgufValueType.INT32) return ((int[]) a.values()).clone();
+        if (a.elementType() == GgufValueType.INT32) return ((int[]) a.raw()).clone();
         long[] l = longs(key, a);
         int[] out = new int[l.length];
         for (int i = 0; i < l.length; i++) {
@@ -346,7 +351,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** Integer array elements widened to long, honouring signedness (u64 above Long.MAX_VALUE is an error). */
     private static long[] longs(String key, GgufArray a) throws GgufException {
-        Object v = a.values();
+        Object v = a.raw();
         int n = a.size();
         long[] out = new long[n];
         switch (a.elementType()) {
@@ -377,21 +382,8 @@ public final class GgufFile implements AutoCloseable {
     public Optional<Object> find(String key) {
         checkOpen();
         Object v = metadata.get(key);
-        if (v instanceof GgufArray a) return Optional.of(a.values() instanceof List<?> ? a.values() : cloneArray(a.values()));
+        if (v instanceof GgufArray a) return Optional.of(a.values()); // values() copies primitive arrays
         return Optional.ofNullable(v);
-    }
-
-    private static Object cloneArray(Object array) {
-        return switch (array) {
-            case byte[] a -> a.clone();
-            case short[] a -> a.clone();
-            case int[] a -> a.clone();
-            case long[] a -> a.clone();
-            case float[] a -> a.clone();
-            case double[] a -> a.clone();
-            case boolean[] a -> a.clone();
-            default -> throw new AssertionError(array.getClass());
-        };
     }
 
     /** All metadata in file order, unmodifiable; arrays appear as {@link GgufArray} (whose toString is a summary). */

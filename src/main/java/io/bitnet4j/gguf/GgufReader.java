@@ -22,6 +22,14 @@ final class GgufReader {
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Java strings and arrays cannot be longer than this. */
     private static final long MAX_JAVA_LENGTH = Integer.MAX_VALUE - 16;
+    /*
+     * Sanity limits far above anything a real model file holds (LLaMA-3: 128 K tokens, 280 K merges, a chat
+     * template of a few KB), so that a file that is merely large, not hostile-by-overflow, still cannot make
+     * the header parser allocate gigabytes of heap.
+     */
+    static final long MAX_STRING_BYTES = 1 << 24;
+    static final long MAX_STRING_ARRAY = 1 << 24;
+    static final long MAX_ARRAY_BYTES = 1 << 28;
 
     private final MemorySegment file;
     private final long size;
@@ -44,10 +52,20 @@ final class GgufReader {
         return size - pos;
     }
 
+    /** Names the field being read; built only when an error is reported (vocabularies have 100 K+ strings). */
+    @FunctionalInterface
+    interface Label {
+        String text();
+    }
+
     /** Fails unless {@code n} more bytes are available; {@code what} names the field being read. */
     void need(long n, String what) throws GgufException {
+        need(n, () -> what);
+    }
+
+    void need(long n, Label what) throws GgufException {
         if (n < 0 || n > size - pos)
-            throw GgufException.at(pos, "truncated file: " + what + " needs " + (n < 0 ? "an impossible number of" : n)
+            throw GgufException.at(pos, "truncated file: " + what.text() + " needs " + (n < 0 ? "an impossible number of" : n)
                     + " bytes but only " + (size - pos) + " remain");
     }
 
@@ -93,10 +111,20 @@ final class GgufReader {
 
     /** A gguf_string: u64 length then UTF-8 bytes (malformed sequences become U+FFFD). */
     String string(String what) throws GgufException {
+        return string(() -> what);
+    }
+
+    String string(Label label) throws GgufException {
         long start = pos;
-        long len = u64(what + " length");
+        need(8, () -> label.text() + " length");
+        long len = file.get(U64, pos);
+        pos += 8;
+        String what = len >= 0 && len <= remaining() && len <= MAX_STRING_BYTES ? null : label.text();
         if (len < 0 || len > remaining() || len > MAX_JAVA_LENGTH)
             throw GgufException.at(start, what + " has length " + Long.toUnsignedString(len) + " but only " + remaining() + " bytes remain");
+        if (len > MAX_STRING_BYTES)
+            throw GgufException.at(start, what + " has length " + len + ", above the limit of " + MAX_STRING_BYTES + " bytes");
+        if (len == 0) return "";
         byte[] bytes = new byte[(int) len];
         MemorySegment.copy(file, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
         pos += len;
@@ -146,6 +174,8 @@ final class GgufReader {
         if (count < 0 || count > remaining() / elem.minBytes() || count > MAX_JAVA_LENGTH)
             throw GgufException.at(countAt, "key '" + key + "' has array count " + Long.toUnsignedString(count) + " of " + elem
                     + " but only " + remaining() + " bytes remain");
+        if (elem == GgufValueType.STRING ? count > MAX_STRING_ARRAY : count * elem.width() > MAX_ARRAY_BYTES)
+            throw GgufException.at(countAt, "key '" + key + "' has array count " + count + " of " + elem + ", above the reader's limit");
         int n = (int) count;
         Object values = switch (elem) {
             case UINT8, INT8 -> bytes(n);
@@ -190,13 +220,21 @@ final class GgufReader {
 
     private boolean[] bools(int n, String key) throws GgufException {
         boolean[] a = new boolean[n];
-        for (int i = 0; i < n; i++) a[i] = bool(key + "[" + i + "]");
+        for (int i = 0; i < n; i++) {
+            byte b = file.get(ValueLayout.JAVA_BYTE, pos);
+            if (b != 0 && b != 1) throw GgufException.at(pos, "key '" + key + "' element " + i + " has bool byte " + (b & 0xFF) + ", expected 0 or 1");
+            a[i] = b == 1;
+            pos++;
+        }
         return a;
     }
 
     private List<String> strings(int n, String key) throws GgufException {
         List<String> list = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) list.add(string("element " + i + " of key '" + key + "'"));
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            list.add(string(() -> "element " + index + " of key '" + key + "'"));
+        }
         return Collections.unmodifiableList(list);
     }
 }

@@ -158,8 +158,21 @@ public final class GgufWriter {
         return size;
     }
 
-    /** Writes the file, replacing any existing one. */
+    /** Writes the file, replacing any existing one; a failed write deletes the partial file. */
     public void write(Path out) throws IOException {
+        try {
+            writeTo(out);
+        } catch (IOException | RuntimeException e) {
+            try {
+                java.nio.file.Files.deleteIfExists(out);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private void writeTo(Path out) throws IOException {
         try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             HeaderOut h = new HeaderOut(ch);
@@ -236,7 +249,7 @@ public final class GgufWriter {
     private static void writeArray(Out out, GgufArray a) throws IOException {
         out.u32(a.elementType().id());
         out.u64(a.size());
-        switch (a.values()) {
+        switch (a.raw()) {
             case byte[] x -> { for (byte b : x) out.u8(b); }
             case short[] x -> { for (short s : x) out.u16(s); }
             case int[] x -> { for (int i : x) out.u32(i); }
@@ -245,7 +258,7 @@ public final class GgufWriter {
             case double[] x -> { for (double d : x) out.u64(Double.doubleToRawLongBits(d)); }
             case boolean[] x -> { for (boolean b : x) out.u8(b ? 1 : 0); }
             case List<?> x -> { for (Object s : x) out.string((String) s); }
-            default -> throw new AssertionError(a.values().getClass());
+            default -> throw new AssertionError(a.raw().getClass());
         }
     }
 

@@ -93,6 +93,12 @@ public final class SyntheticModel {
                 if (id < 0 || id >= tokens.size()) throw new IllegalArgumentException("special id " + id + " is out of range");
         }
 
+        /** The token types (a copy). */
+        @Override
+        public int[] types() {
+            return types.clone();
+        }
+
         /** The GGUF scores: 0 for ordinary tokens, -1000 for control tokens (as the official converter writes). */
         public float[] scores() {
             float[] s = new float[types.length];
@@ -496,14 +502,19 @@ public final class SyntheticModel {
                     intOpt(opts, "heads", base.nHead()), intOpt(opts, "heads-kv", base.nHeadKv()), intOpt(opts, "ff", base.nFf()),
                     intOpt(opts, "ctx", base.ctx()), Float.parseFloat(opts.getOrDefault("rope-base", "" + base.ropeBase())),
                     Float.parseFloat(opts.getOrDefault("eps", "" + base.eps())));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) { // includes NumberFormatException from the float options
             throw fail(e.getMessage());
         }
         String outName = opts.get("out");
         if (outName == null) throw fail("--out FILE is required");
         Set<String> knownOpts = Set.of("preset", "arch", "out", "seed", "vocab", "embd", "layers", "heads", "heads-kv", "ff", "ctx", "rope-base", "eps");
         for (String k : opts.keySet()) if (!knownOpts.contains(k)) throw fail("unknown option --" + k);
-        long seed = Long.parseLong(opts.getOrDefault("seed", "42"));
+        long seed;
+        try {
+            seed = Long.parseLong(opts.getOrDefault("seed", "42"));
+        } catch (NumberFormatException e) {
+            throw fail("--seed needs an integer, got '" + opts.get("seed") + "'");
+        }
         Path out = Path.of(outName);
         if (out.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(out.toAbsolutePath().getParent());
         long start = System.nanoTime();

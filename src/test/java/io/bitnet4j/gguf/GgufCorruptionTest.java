@@ -173,6 +173,15 @@ class GgufCorruptionTest {
     }
 
     @Test
+    void largeButInFileValuesAreBounded() throws Exception {
+        // Counts that fit in the file but would make the parser allocate far more heap than any model needs.
+        expect(new Raw().header(0, 1).str("k").u32(8).u64(GgufReader.MAX_STRING_BYTES + 1).tail((int) GgufReader.MAX_STRING_BYTES + 8).bytes(),
+                "value of key 'k'", "above the limit");
+        expect(new Raw().header(0, 1).str("k").u32(9).u32(8).u64(GgufReader.MAX_STRING_ARRAY + 1)
+                .tail((int) (GgufReader.MAX_STRING_ARRAY + 1) * 8).bytes(), "array count", "above the reader's limit");
+    }
+
+    @Test
     void badAlignmentKey() throws Exception {
         expect(new Raw().header(0, 1).kvU32("general.alignment", 48).bytes(), "power of two");
         expect(new Raw().header(0, 1).kvU32("general.alignment", 0).bytes(), "power of two");

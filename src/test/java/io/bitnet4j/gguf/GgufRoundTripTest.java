@@ -158,6 +158,7 @@ class GgufRoundTripTest {
         Path f = dir.resolve("bad.gguf");
         GgufWriter shortData = new GgufWriter().addTensor("a", GgufType.F32, new long[]{4}, GgufWriter.TensorData.of(new byte[12]));
         assertTrue(assertThrows(java.io.IOException.class, () -> shortData.write(f)).getMessage().contains("'a'"));
+        assertFalse(Files.exists(f), "a failed write leaves no partial file");
         GgufWriter longData = new GgufWriter().addTensor("a", GgufType.F32, new long[]{2}, GgufWriter.TensorData.of(new byte[12]));
         assertTrue(assertThrows(java.io.IOException.class, () -> longData.write(f)).getMessage().contains("exceeds"));
         assertThrows(IllegalArgumentException.class, () -> new GgufWriter().putString("k", "a").putString("k", "b"));
@@ -176,6 +177,7 @@ class GgufRoundTripTest {
         assertEquals("GGUF file closed", assertThrows(IllegalStateException.class, () -> g.getString("k")).getMessage());
         assertThrows(IllegalStateException.class, () -> g.data(t));
         assertThrows(IllegalStateException.class, g::tensors);
+        assertThrows(IllegalStateException.class, g::fileSize);
         assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_BYTE, 0));
     }
 }

@@ -91,6 +91,32 @@ class SyntheticModelTest {
         }
     }
 
+    /** Same shape as the shared fixture pa.gguf (made for bitnet.cpp): same keys and types, same tensor table. */
+    @Test
+    void tinyMatchesTheParityFixtureStructurally() throws Exception {
+        Path f = dir.resolve("tiny.gguf");
+        SyntheticModel.write(f, SyntheticModel.Spec.tiny(), null, 9);
+        try (GgufFile ours = GgufFile.open(f); GgufFile pa = GgufFile.open(io.bitnet4j.gguf.SharedFiles.parity("pa.gguf"))) {
+            assertEquals(List.copyOf(pa.metadata().keySet()), List.copyOf(ours.metadata().keySet()));
+            for (String k : pa.metadata().keySet()) assertEquals(pa.typeOf(k), ours.typeOf(k), k);
+            for (String k : List.of("bitnet-b1.58.vocab_size", "bitnet-b1.58.context_length", "bitnet-b1.58.rope.dimension_count",
+                    "general.file_type", "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.ggml.padding_token_id"))
+                assertEquals(pa.getLong(k), ours.getLong(k), k);
+            assertEquals(pa.getStringArray("tokenizer.ggml.tokens").subList(0, 256), ours.getStringArray("tokenizer.ggml.tokens").subList(0, 256));
+            assertEquals(pa.getStringArray("tokenizer.ggml.tokens").subList(504, 512), ours.getStringArray("tokenizer.ggml.tokens").subList(504, 512));
+            assertEquals(pa.tensors().size(), ours.tensors().size());
+            long paData = pa.tensors().getFirst().dataOffset(), ourData = ours.tensors().getFirst().dataOffset();
+            for (int i = 0; i < pa.tensors().size(); i++) {
+                GgufTensorInfo a = pa.tensors().get(i), b = ours.tensors().get(i);
+                assertEquals(a.name(), b.name());
+                assertEquals(a.type(), b.type(), a.name());
+                assertArrayEquals(a.shape(), b.shape(), a.name());
+                assertEquals(a.byteSize(), b.byteSize(), a.name());
+                assertEquals(a.dataOffset() - paData, b.dataOffset() - ourData, a.name() + " offset in the data section");
+            }
+        }
+    }
+
     @Test
     void sameSeedSameBytesDifferentSeedDifferentBytes() throws Exception {
         Path a = dir.resolve("a.gguf"), b = dir.resolve("b.gguf"), c = dir.resolve("c.gguf");
@@ -141,7 +167,8 @@ class SyntheticModelTest {
         assertEquals("<|reserved_special_token_247|>", v.tokens().get(128255));
         assertEquals(128000 - 256, v.merges().size());
         assertEquals(128256, new HashSet<>(v.tokens()).size());
-        for (int i = 0; i < 128256; i++) assertEquals(i >= 128000 ? 3 : 1, v.types()[i]);
+        int[] types = v.types();
+        for (int i = 0; i < 128256; i++) assertEquals(i >= 128000 ? 3 : 1, types[i]);
         assertTrue(v.tokens().subList(0, 128000).stream().allMatch(t -> t.length() <= 30), "left side at most 12 chars + a short-pool token");
     }
 
