@@ -42,6 +42,10 @@ final class ModelOptions {
             description = "pre-tokenizer: llama3 (the model's own) or compat (what bitnet.cpp does on files without tokenizer.ggml.pre) (default: from the file, else llama3)")
     String tokenizerMode;
 
+    @Option(names = "--numerics", paramLabel = "MODE", defaultValue = "fast",
+            description = "fast, or exact: sum F16 dot products and the softmax in ggml's AVX2 order, so decode logits are bit-identical to bitnet.cpp's (slower) (default: ${DEFAULT-VALUE})")
+    String numerics;
+
     @Option(names = "--no-check", description = "skip the load-time scan of ternary weights for invalid codes")
     boolean noCheck;
 
@@ -63,7 +67,13 @@ final class ModelOptions {
     }
 
     Model.Options options() {
-        return new Model.Options(threads, backend, isa, contextLength, batchSize, !noCheck);
+        if (!numerics.equals("fast") && !numerics.equals("exact"))
+            throw new CliException("unknown --numerics '" + numerics + "', expected fast or exact");
+        try {
+            return new Model.Options(threads, backend, isa, contextLength, batchSize, !noCheck, numerics.equals("exact"));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
     }
 
     /** Loads the model with a progress bar on stderr. */

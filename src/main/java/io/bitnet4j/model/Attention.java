@@ -19,6 +19,8 @@ final class Attention {
     private final int maxTokens, contextLength;
     /** Per KV head: converted tile, F16-rounded queries and scores for [group][token][position]. */
     private final float[][] tile, queries, scores, outputs;
+    /** Exact mode only (allocated on first use): K rows and transposed V of a KV head, padded to 32 positions. */
+    private float[][] exactKeys, exactValuesT, exactRow, exactAcc;
 
     Attention(ModelConfig c, int maxTokens, int contextLength) {
         this.c = c;
@@ -83,6 +85,64 @@ final class Attention {
                     for (int d = 0; d < hd; d++) out.setAtIndex(JAVA_FLOAT_UNALIGNED, dst + d, o[d]);
                 }
         }
+    }
+
+    /**
+     * The same computation with every sum in ggml's order ({@link GgmlOrder}): Q·K and P·V as ggml F16 dot
+     * products over the KV length padded to 32 (masked cells: score -inf, V zero), the softmax as ggml sums it.
+     */
+    void runExact(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int pos, int tokens) {
+        if (tokens > maxTokens || pos + tokens > contextLength) throw new IllegalStateException("attention batch exceeds its buffers");
+        int g = c.groupSize(), hd = c.headDim(), dim = c.dim(), used = pos + tokens, padded = GgmlOrder.padded(used);
+        int stride = GgmlOrder.padded(contextLength);
+        allocateExact(stride);
+        float[] keys = exactKeys[kvHead], valuesT = exactValuesT[kvHead], row = exactRow[kvHead], acc = exactAcc[kvHead];
+        float[] kv = tile[kvHead];
+        for (int j0 = 0; j0 < used; j0 += TILE) {
+            int n = Math.min(TILE, used - j0);
+            cache.keys(j0, n, kvHead, kv);
+            System.arraycopy(kv, 0, keys, j0 * hd, n * hd);
+            cache.values(j0, n, kvHead, kv);
+            for (int j = 0; j < n; j++) for (int d = 0; d < hd; d++) valuesT[d * stride + j0 + j] = kv[j * hd + d];
+        }
+        float scale = 1.0f / (float) Math.sqrt(hd);
+        float[] q16 = outputs[kvHead];
+        for (int h = 0; h < g; h++)
+            for (int t = 0; t < tokens; t++) {
+                long base = (long) t * dim + (long) (kvHead * g + h) * hd;
+                for (int d = 0; d < hd; d++) q16[d] = Ops.roundF16(q.getAtIndex(JAVA_FLOAT_UNALIGNED, base + d));
+                int visible = pos + t + 1;
+                for (int j = 0; j < padded; j++)
+                    row[j] = j < visible ? GgmlOrder.dotF16(keys, j * hd, q16, 0, hd, acc) * scale : Float.NEGATIVE_INFINITY;
+                GgmlOrder.softmax(row, 0, padded, acc);
+                for (int j = 0; j < padded; j++) row[j] = Ops.roundF16(row[j]);
+                for (int d = 0; d < hd; d++) {
+                    // cells this token may not see hold p = 0; their V is read as 0 so stale cache rows cannot matter
+                    for (int j = visible; j < padded; j++) valuesT[d * stride + j] = 0f;
+                    out.setAtIndex(JAVA_FLOAT_UNALIGNED, base + d, GgmlOrder.dotF16(valuesT, d * stride, row, 0, padded, acc));
+                }
+                if (t + 1 < tokens) refillValues(cache, kvHead, visible, used, stride);
+            }
+    }
+
+    /** Restores V cells [from, to) of the transposed copy after a token of the batch zeroed them. */
+    private void refillValues(KvCache.Layer cache, int kvHead, int from, int to, int stride) {
+        int hd = c.headDim();
+        float[] kv = tile[kvHead], valuesT = exactValuesT[kvHead];
+        for (int j0 = from; j0 < to; j0 += TILE) {
+            int n = Math.min(TILE, to - j0);
+            cache.values(j0, n, kvHead, kv);
+            for (int j = 0; j < n; j++) for (int d = 0; d < hd; d++) valuesT[d * stride + j0 + j] = kv[j * hd + d];
+        }
+    }
+
+    private synchronized void allocateExact(int stride) {
+        if (exactKeys != null) return;
+        int hd = c.headDim(), kvh = c.kvHeads();
+        exactKeys = new float[kvh][stride * hd];
+        exactValuesT = new float[kvh][stride * hd];
+        exactRow = new float[kvh][stride];
+        exactAcc = new float[kvh][32];
     }
 
     /** softmax over s[off, off+n): max, exp, sum in double, scale by (float)(1/sum), then round to F16. */

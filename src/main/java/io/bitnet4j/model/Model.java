@@ -27,8 +27,11 @@ public final class Model implements AutoCloseable {
      * @param contextLength  default context of new sessions; 0 means the model's, capped at 4096
      * @param batchSize      tokens per forward pass during prefill (1..512)
      * @param checkWeights   scan every I2_S tensor for the invalid code 3 at load
+     * @param exactNumerics  sum F16 dot products and the softmax in ggml's AVX2 order (bit-identical decode
+     *                       logits with bitnet.cpp; slower output projection) instead of the fastest order
      */
-    public record Options(int threads, String backend, String isa, int contextLength, int batchSize, boolean checkWeights) {
+    public record Options(int threads, String backend, String isa, int contextLength, int batchSize, boolean checkWeights,
+            boolean exactNumerics) {
         public Options {
             if (threads < 0 || threads > 1024) throw new IllegalArgumentException("threads must be between 1 and 1024 (0 = all processors), got " + threads);
             if (backend == null) backend = "native";
@@ -40,14 +43,15 @@ public final class Model implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(0, "native", null, 0, 64, true);
+            return new Options(0, "native", null, 0, 64, true, false);
         }
 
-        public Options withThreads(int n) { return new Options(n, backend, isa, contextLength, batchSize, checkWeights); }
-        public Options withBackend(String b) { return new Options(threads, b, isa, contextLength, batchSize, checkWeights); }
-        public Options withIsa(String i) { return new Options(threads, backend, i, contextLength, batchSize, checkWeights); }
-        public Options withContextLength(int n) { return new Options(threads, backend, isa, n, batchSize, checkWeights); }
-        public Options withBatchSize(int n) { return new Options(threads, backend, isa, contextLength, n, checkWeights); }
+        public Options withThreads(int n) { return new Options(n, backend, isa, contextLength, batchSize, checkWeights, exactNumerics); }
+        public Options withBackend(String b) { return new Options(threads, b, isa, contextLength, batchSize, checkWeights, exactNumerics); }
+        public Options withIsa(String i) { return new Options(threads, backend, i, contextLength, batchSize, checkWeights, exactNumerics); }
+        public Options withContextLength(int n) { return new Options(threads, backend, isa, n, batchSize, checkWeights, exactNumerics); }
+        public Options withExactNumerics(boolean exact) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exact); }
+        public Options withBatchSize(int n) { return new Options(threads, backend, isa, contextLength, n, checkWeights, exactNumerics); }
     }
 
     /** Receives load progress: a stage name and the fraction done in [0, 1]. */
@@ -182,6 +186,7 @@ public final class Model implements AutoCloseable {
                 + ", ffn " + config.ffnDim() + ", vocab " + config.vocabSize() + ", context " + config.contextLength());
         m.put("kernels", kernels.describe());
         m.put("threads", Integer.toString(parallel.threads()));
+        m.put("numerics", options.exactNumerics() ? "exact (ggml AVX2 summation order)" : "fast");
         return m;
     }
 

@@ -176,8 +176,12 @@ public final class Session implements AutoCloseable {
                 layerCache.store(position + t, k, (long) t * kvd, v, (long) t * kvd);
             }
             int pos = position;
+            boolean exact = model.options().exactNumerics();
             model.parallel().forRange(c.kvHeads(), 1, (b, e) -> {
-                for (int h = b; h < e; h++) attention.run(h, layerCache, q, att, pos, n);
+                for (int h = b; h < e; h++) {
+                    if (exact) attention.runExact(h, layerCache, q, att, pos, n);
+                    else attention.run(h, layerCache, q, att, pos, n);
+                }
             });
             for (int t = 0; t < n; t++) Ops.rmsNorm(att, (long) t * d, att, (long) t * d, w.attnSubNorm(), d, c.normEps());
             bitLinear(att, n, d, w.wo(), proj, null, null, null, null);
@@ -224,7 +228,20 @@ public final class Session implements AutoCloseable {
             Ops.toF16(xb, (long) t * d, h16, (long) (t - first) * d, d);
         }
         var table = model.weights().embedding();
-        model.parallel().forRange(c.vocabSize(), 16, (b, e) -> kernels.f16Gemm(table, h16, rows, logitsRows, c.vocabSize(), b, e));
+        if (model.options().exactNumerics()) model.parallel().forRange(c.vocabSize(), 16, (b, e) -> exactLogits(rows, b, e));
+        else model.parallel().forRange(c.vocabSize(), 16, (b, e) -> kernels.f16Gemm(table, h16, rows, logitsRows, c.vocabSize(), b, e));
+    }
+
+    /** The output projection with ggml_vec_dot_f16's summation order, rows [b, e) of the vocabulary. */
+    private void exactLogits(int rows, int b, int e) {
+        int d = c.dim();
+        MemorySegment table = model.weights().embedding().data();
+        float[] x = new float[rows * d], w = new float[d], acc = new float[32];
+        for (int i = 0; i < rows * d; i++) x[i] = Float.float16ToFloat(h16.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+        for (int m = b; m < e; m++) {
+            for (int i = 0; i < d; i++) w[i] = Float.float16ToFloat(table.getAtIndex(JAVA_SHORT_UNALIGNED, (long) m * d + i));
+            for (int t = 0; t < rows; t++) logitsRows.setAtIndex(JAVA_FLOAT, (long) t * c.vocabSize() + m, GgmlOrder.dotF16(w, 0, x, t * d, d, acc));
+        }
     }
 
     /** The row-split GEMM region of {@link #bitLinear}: rows of w0, then w1, then w2, as one range. */
