@@ -441,45 +441,50 @@ public final class VectorKernels implements Kernels {
             float[] xf = new float[tokens * k];
             for (int i = 0; i < xf.length; i++) xf[i] = Float.float16ToFloat(x.getAtIndex(JAVA_SHORT_UNALIGNED, i));
             MemorySegment data = w.data();
-            float[] row = tokens > 1 ? new float[k] : null;
             for (int m = rowBegin; m < rowEnd; m++) {
                 long rowOff = 2L * m * k;
-                if (tokens == 1) {
-                    // Convert and multiply in one pass, two accumulators to hide the FMA latency.
+                int t = 0;
+                // Four tokens at a time: each weight vector is converted once and used four times.
+                for (; t + 4 <= tokens; t += 4) {
+                    int x0 = t * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+                    FloatVector a0 = FloatVector.zero(fs), a1 = a0, a2 = a0, a3 = a0;
+                    int i = 0;
+                    for (; i < bound; i += fl) {
+                        FloatVector wv = f16(data, rowOff + 2L * i);
+                        a0 = wv.fma(FloatVector.fromArray(fs, xf, x0 + i), a0);
+                        a1 = wv.fma(FloatVector.fromArray(fs, xf, x1 + i), a1);
+                        a2 = wv.fma(FloatVector.fromArray(fs, xf, x2 + i), a2);
+                        a3 = wv.fma(FloatVector.fromArray(fs, xf, x3 + i), a3);
+                    }
+                    float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+                    float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                    for (; i < k; i++) {
+                        float wf = Float.float16ToFloat(data.get(JAVA_SHORT_UNALIGNED, rowOff + 2L * i));
+                        s0 += wf * xf[x0 + i];
+                        s1 += wf * xf[x1 + i];
+                        s2 += wf * xf[x2 + i];
+                        s3 += wf * xf[x3 + i];
+                    }
+                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m, s0);
+                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) (t + 1) * ldy + m, s1);
+                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) (t + 2) * ldy + m, s2);
+                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) (t + 3) * ldy + m, s3);
+                }
+                // Remaining tokens: convert and multiply in one pass, two accumulators to hide the FMA latency.
+                for (; t < tokens; t++) {
+                    int x0 = t * k;
                     FloatVector acc0 = FloatVector.zero(fs), acc1 = acc0;
                     int i = 0;
                     for (; i + 2 * fl <= bound; i += 2 * fl) {
-                        acc0 = f16(data, rowOff + 2L * i).fma(FloatVector.fromArray(fs, xf, i), acc0);
-                        acc1 = f16(data, rowOff + 2L * (i + fl)).fma(FloatVector.fromArray(fs, xf, i + fl), acc1);
+                        acc0 = f16(data, rowOff + 2L * i).fma(FloatVector.fromArray(fs, xf, x0 + i), acc0);
+                        acc1 = f16(data, rowOff + 2L * (i + fl)).fma(FloatVector.fromArray(fs, xf, x0 + i + fl), acc1);
                     }
-                    for (; i < bound; i += fl) acc0 = f16(data, rowOff + 2L * i).fma(FloatVector.fromArray(fs, xf, i), acc0);
+                    for (; i < bound; i += fl) acc0 = f16(data, rowOff + 2L * i).fma(FloatVector.fromArray(fs, xf, x0 + i), acc0);
                     float acc = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-                    for (; i < k; i++) acc += Float.float16ToFloat(data.get(JAVA_SHORT_UNALIGNED, rowOff + 2L * i)) * xf[i];
-                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, m, acc);
-                } else {
-                    // Several tokens: convert the row once, then plain float dots.
-                    int i = 0;
-                    for (; i < bound; i += fl) f16(data, rowOff + 2L * i).intoArray(row, i);
-                    for (; i < k; i++) row[i] = Float.float16ToFloat(data.get(JAVA_SHORT_UNALIGNED, rowOff + 2L * i));
-                    for (int t = 0; t < tokens; t++)
-                        y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m, dot(row, xf, t * k, k));
+                    for (; i < k; i++) acc += Float.float16ToFloat(data.get(JAVA_SHORT_UNALIGNED, rowOff + 2L * i)) * xf[x0 + i];
+                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m, acc);
                 }
             }
-        }
-
-        private float dot(float[] a, float[] b, int bOff, int k) {
-            VectorSpecies<Float> fs = floats();
-            int fl = fs.length(), bound = fs.loopBound(k);
-            FloatVector acc0 = FloatVector.zero(fs), acc1 = acc0;
-            int i = 0;
-            for (; i + 2 * fl <= bound; i += 2 * fl) {
-                acc0 = FloatVector.fromArray(fs, a, i).fma(FloatVector.fromArray(fs, b, bOff + i), acc0);
-                acc1 = FloatVector.fromArray(fs, a, i + fl).fma(FloatVector.fromArray(fs, b, bOff + i + fl), acc1);
-            }
-            for (; i < bound; i += fl) acc0 = FloatVector.fromArray(fs, a, i).fma(FloatVector.fromArray(fs, b, bOff + i), acc0);
-            float acc = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-            for (; i < k; i++) acc += a[i] * b[bOff + i];
-            return acc;
         }
 
         /**

@@ -312,7 +312,7 @@ class VectorKernelsTest {
         int[] ks = emulated(bits) ? new int[] {1, 17, 64, 100} : new int[] {1, 7, 16, 17, 64, 100, 2560};
         for (int m : new int[] {1, 5, 33})
             for (int k : ks)
-                for (int t : new int[] {1, 2, 5}) {
+                for (int t : new int[] {1, 2, 4, 5, 9}) {
                     if (emulated(bits) && m * k * t > 5000) continue;
                     for (int[] range : new int[][] {{0, m}, {m / 2, m}}) checkF16(vec, rnd, m, k, t, range[0], range[1], m + 3);
                 }

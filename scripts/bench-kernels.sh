@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# JMH GEMV benchmark of the kernel backends (java scalar, vector API, native) on the 2B4T shapes.
+# Usage: scripts/bench-kernels.sh [extra JMH args, e.g. -p backend=vector,native -wi 3 -i 5 -f 1]
+# Results: target/jmh-kernels.json, and a table (µs/op and GB/s of packed weights, M*K/4 bytes per op).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/find-jdk.sh
+
+# Build when the benchmark classes or the native library are missing (pass REBUILD=1 to force a build).
+if [ "${REBUILD:-0}" = 1 ] || [ ! -f target/test-classes/META-INF/BenchmarkList ] \
+   || ! ls target/classes/io/bitnet4j/kernels/linux-*/ >/dev/null 2>&1; then
+  mvn -B -ntp -q -DskipTests test-compile   # runs CMake and the JavaCPP build (process-classes) too
+fi
+if [ ! -s target/bench-classpath.txt ] || [ pom.xml -nt target/bench-classpath.txt ]; then
+  mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+fi
+
+flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+# shellcheck disable=SC2086
+java $flags -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+  org.openjdk.jmh.Main GemvBench -rf json -rff target/jmh-kernels.json "$@"
+
+python3 - target/jmh-kernels.json <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+table, backends, shapes = {}, [], []
+for r in rows:
+    p = r["params"]; b, s = p["backend"], p["shape"]
+    m = r["primaryMetric"]
+    unit = m["scoreUnit"]
+    us = m["score"] * {"us/op": 1.0, "ns/op": 1e-3, "ms/op": 1e3}[unit]
+    err = m["scoreError"] * us / m["score"] if m["score"] and m["scoreError"] == m["scoreError"] else 0.0
+    table[(b, s)] = (us, err)
+    if b not in backends: backends.append(b)
+    if s not in shapes: shapes.append(s)
+print()
+print(f"{'backend':<8} {'shape (MxK)':<12} {'us/op':>12} {'+-':>9} {'GB/s':>7}")
+for b in backends:
+    for s in shapes:
+        if (b, s) not in table: continue
+        us, err = table[(b, s)]
+        mm, kk = map(int, s.split("x"))
+        gbs = mm * kk / 4 / (us * 1e-6) / 1e9
+        print(f"{b:<8} {s:<12} {us:>12.1f} {err:>9.1f} {gbs:>7.2f}")
+PY
