@@ -118,7 +118,7 @@ constexpr int64_t WIDEN_BLOCKS = 8;
  * dot[r][n] += the exact int32 partial dots. */
 template <int R, int N>
 static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q, int64_t K,
-                            int64_t b_begin, int64_t b_end, int32_t (*dot)[N]) {
+                            int64_t b_begin, int64_t b_end, int32_t (*dot)[N], const uint8_t *next = 0) {
     const __m256i mask = _mm256_set1_epi8(3);
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i acc32[R][N];
@@ -133,6 +133,10 @@ static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q
             __m256i raw[R];
             for (int r = 0; r < R; r++)
                 raw[r] = _mm256_loadu_si256((const __m256i *)(w + r * row_bytes + b * B4J_I2S_BLOCK_BYTES));
+            /* Decode streams weights from DRAM through 4 KiB pages, where hardware prefetch streams stop:
+             * fetch the next tile's bytes (R blocks' worth per block) while this one computes. */
+            if (next)
+                for (int r = 0; r < R; r += 2) _mm_prefetch((const char *)(next + ((b - b_begin) * R + r) * B4J_I2S_BLOCK_BYTES), _MM_HINT_T0);
             const int8_t *qb = q + b * B4J_I2S_BLOCK;
             /* group g = elements 32g..32g+31 of the block, stored at bits 7-2g..6-2g of each byte; a 16-bit
              * shift is fine because the mask drops the bits shifted in from the neighbouring byte */
@@ -190,7 +194,8 @@ static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q
         int64_t m = m_begin;
         for (; m + 4 <= m_end; m += 4) {
             int32_t dot[4][1] = {{0}, {0}, {0}, {0}};
-            i2s_tile<4, 1>(w + m * row_bytes, row_bytes, q, K, 0, nb, dot);
+            const uint8_t *next = m + 8 <= m_end ? w + (m + 4) * row_bytes : 0;
+            i2s_tile<4, 1>(w + m * row_bytes, row_bytes, q, K, 0, nb, dot, next);
             for (int r = 0; r < 4; r++) y[m + r] = b4j_epilogue(dot[r][0], act_sum[0], act_scale[0], w_scale);
         }
         for (; m < m_end; m++) {
@@ -217,13 +222,15 @@ static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q
 
 /* R rows x N tokens, U independent 8-wide accumulators per pair so the FMA latency is hidden. */
 template <int R, int N, int U>
-static inline void f16_tile(const uint16_t *w, int64_t K, const uint16_t *x, float out[R][N]) {
+static inline void f16_tile(const uint16_t *w, int64_t K, const uint16_t *x, float out[R][N], const uint16_t *next = 0) {
     __m256 acc[R][N][U];
     for (int r = 0; r < R; r++)
         for (int n = 0; n < N; n++)
             for (int u = 0; u < U; u++) acc[r][n][u] = _mm256_setzero_ps();
     int64_t k = 0;
     for (; k + 8 * U <= K; k += 8 * U) {
+        if (next) /* the next R rows, R * 16 * U bytes per step: one tile ahead, as in the I2_S GEMV */
+            for (int64_t p = 0; p < R * 16 * U; p += 64) _mm_prefetch((const char *)next + R * 2 * k + p, _MM_HINT_T0);
         for (int u = 0; u < U; u++) {
             __m256 xv[N];
             for (int n = 0; n < N; n++)
@@ -290,7 +297,12 @@ void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
     int64_t m = m_begin;
     if (T == 1) {
         /* GEMV (the logits): 2 rows x 4 accumulators = 8 chains */
-        for (; m + 2 <= m_end; m += 2) f16_rows<2, 4>(w, K, x, T, y, ldy, m);
+        for (; m + 2 <= m_end; m += 2) {
+            float out[2][1];
+            f16_tile<2, 1, 4>(w + m * K, K, x, out, m + 4 <= m_end ? w + (m + 2) * K : 0);
+            y[m] = out[0][0];
+            y[m + 1] = out[1][0];
+        }
         for (; m < m_end; m++) f16_rows<1, 4>(w, K, x, T, y, ldy, m);
     } else {
         /* 1 row x 4 tokens x 2 accumulators: each converted weight vector feeds 4 tokens */
