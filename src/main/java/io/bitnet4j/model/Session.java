@@ -36,7 +36,9 @@ public final class Session implements AutoCloseable {
     private final MatMul matmul;
 
     // activations, [batch][width] each
-    private final MemorySegment x, xb, q, k, v, att, proj, gate, up, h16, logitsRows;
+    private final MemorySegment x, xb, q, k, v, att, proj, gate, up, h16;
+    /** Logits rows: one unless evaluateAll asked for a row per position (then a batch of them, made once). */
+    private MemorySegment logitsRows;
     private final MemorySegment act8, actScale, actSum;
     private final float[] cos, sin, logits;
     private final float thetaScale;
@@ -61,7 +63,7 @@ public final class Session implements AutoCloseable {
         k = floats(batch * kv); v = floats(batch * kv);
         gate = floats(batch * f); up = floats(batch * f);
         h16 = arena.allocate(2L * batch * d, 64);
-        logitsRows = floats((long) batch * c.vocabSize());
+        logitsRows = floats(c.vocabSize());
         act8 = arena.allocate((long) batch * Math.max(d, f), 64);
         actScale = floats(batch);
         actSum = arena.allocate(4L * batch, 64);
@@ -133,6 +135,8 @@ public final class Session implements AutoCloseable {
                 if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + c.vocabSize() + ")");
             if ((long) position + tokens.length > contextLength)
                 throw new ContextOverflowException(position, tokens.length, contextLength);
+            if (everyPosition && logitsRows.byteSize() < 4L * Math.min(batch, tokens.length) * c.vocabSize())
+                logitsRows = floats((long) batch * c.vocabSize());
             model.withOpenModel(() -> {
                 for (int off = 0; off < tokens.length; off += batch) {
                     int n = Math.min(batch, tokens.length - off);
