@@ -34,10 +34,10 @@ final class Attention {
     }
 
     /**
-     * For tokens t in [0, tokens) at positions pos + t, reads q rows [tokens][dim] and writes out rows
-     * [tokens][dim]; K and V for positions [0, pos + tokens) must already be in the cache.
+     * For tokens t in [0, tokens) at positions pos + t, reads q rows first + t of [batch][dim] and writes the
+     * same rows of out; K and V for positions [0, pos + tokens) must already be in the cache.
      */
-    void run(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int pos, int tokens) {
+    void run(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int first, int pos, int tokens) {
         if (tokens > maxTokens || pos + tokens > contextLength) throw new IllegalStateException("attention batch exceeds its buffers");
         int g = c.groupSize(), hd = c.headDim(), dim = c.dim(), end = pos + tokens;
         float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead];
@@ -45,7 +45,7 @@ final class Attention {
 
         for (int h = 0; h < g; h++)
             for (int t = 0; t < tokens; t++) {
-                long src = (long) t * dim + (long) (kvHead * g + h) * hd;
+                long src = (long) (first + t) * dim + (long) (kvHead * g + h) * hd;
                 int dst = (h * tokens + t) * hd;
                 for (int d = 0; d < hd; d++) qs[dst + d] = Ops.roundF16(q.getAtIndex(JAVA_FLOAT_UNALIGNED, src + d));
             }
@@ -68,7 +68,7 @@ final class Attention {
         // out = P·V, again a V tile at a time
         for (int h = 0; h < g; h++)
             for (int t = 0; t < tokens; t++) {
-                long dst = (long) t * dim + (long) (kvHead * g + h) * hd;
+                long dst = (long) (first + t) * dim + (long) (kvHead * g + h) * hd;
                 for (int d = 0; d < hd; d++) out.setAtIndex(JAVA_FLOAT_UNALIGNED, dst + d, 0f);
             }
         for (int j0 = 0; j0 < end; j0 += TILE) {
@@ -78,7 +78,7 @@ final class Attention {
                 for (int t = 0; t < tokens; t++) {
                     int visible = Math.min(n, pos + t + 1 - j0);
                     if (visible <= 0) continue;
-                    long dst = (long) t * dim + (long) (kvHead * g + h) * hd;
+                    long dst = (long) (first + t) * dim + (long) (kvHead * g + h) * hd;
                     for (int d = 0; d < hd; d++) o[d] = out.getAtIndex(JAVA_FLOAT_UNALIGNED, dst + d);
                     int row = (h * tokens + t) * contextLength + j0;
                     for (int j = 0; j < visible; j++) Ops.axpy(sc[row + j], kv, j * hd, o, hd);
@@ -91,7 +91,7 @@ final class Attention {
      * The same computation with every sum in ggml's order ({@link GgmlOrder}): Q·K and P·V as ggml F16 dot
      * products over the KV length padded to 32 (masked cells: score -inf, V zero), the softmax as ggml sums it.
      */
-    void runExact(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int pos, int tokens) {
+    void runExact(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int first, int pos, int tokens) {
         if (tokens > maxTokens || pos + tokens > contextLength) throw new IllegalStateException("attention batch exceeds its buffers");
         int g = c.groupSize(), hd = c.headDim(), dim = c.dim(), used = pos + tokens, padded = GgmlOrder.padded(used);
         int stride = GgmlOrder.padded(contextLength);
@@ -109,7 +109,7 @@ final class Attention {
         float[] q16 = outputs[kvHead];
         for (int h = 0; h < g; h++)
             for (int t = 0; t < tokens; t++) {
-                long base = (long) t * dim + (long) (kvHead * g + h) * hd;
+                long base = (long) (first + t) * dim + (long) (kvHead * g + h) * hd;
                 for (int d = 0; d < hd; d++) q16[d] = Ops.roundF16(q.getAtIndex(JAVA_FLOAT_UNALIGNED, base + d));
                 int visible = pos + t + 1;
                 for (int j = 0; j < padded; j++)

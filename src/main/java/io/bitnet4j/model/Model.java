@@ -162,6 +162,12 @@ public final class Model implements AutoCloseable {
         return new Session(this, contextLength, options.batchSize());
     }
 
+    /** A decoder that steps up to {@code capacity} sessions of this model together (continuous batching). */
+    public BatchDecoder newBatchDecoder(int capacity) {
+        ensureOpen();
+        return new BatchDecoder(this, capacity);
+    }
+
     /** Runs body while the model is guaranteed to stay open (closing waits for it). */
     <T> T withOpenModel(java.util.function.Supplier<T> body) {
         lifecycle.readLock().lock();

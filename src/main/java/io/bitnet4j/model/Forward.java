@@ -1,0 +1,235 @@
+package io.bitnet4j.model;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.TernaryMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The forward pass of BitNet b1.58 over a batch of up to {@code capacity} tokens, top to bottom (spec §3):
+ * embedding row → per layer [RMSNorm → Q,K,V BitLinear → RoPE → attention → sub-norm → O BitLinear →
+ * residual → RMSNorm → gate,up BitLinear → ReLU²·up → sub-norm → down BitLinear → residual] → RMSNorm →
+ * tied F16 output projection.
+ *
+ * <p>The batch is cut into {@link Segment}s: consecutive tokens of one KV cache at consecutive positions.
+ * One segment is a session's prompt; N one-token segments are N sessions decoding together, which turns
+ * N matrix-vector products into one matrix-matrix product over the same weight bytes.
+ */
+final class Forward implements AutoCloseable {
+
+    /** Tokens [offset, offset + count) of the batch belong to this cache, at positions position.. */
+    static final class Segment {
+        KvCache cache;
+        Attention attention;
+        int position, offset, count;
+
+        Segment set(KvCache cache, Attention attention, int position, int offset, int count) {
+            this.cache = cache;
+            this.attention = attention;
+            this.position = position;
+            this.offset = offset;
+            this.count = count;
+            return this;
+        }
+    }
+
+    private final Model model;
+    private final ModelConfig c;
+    private final Kernels kernels;
+    private final int capacity;
+    private final Arena arena = Arena.ofShared();
+    private final MatMul matmul = new MatMul();
+    private final AttentionTask attentionTask = new AttentionTask();
+
+    // activations, [capacity][width] each
+    private final MemorySegment x, xb, q, k, v, att, proj, gate, up, h16, logits;
+    private final MemorySegment act8, actScale, actSum;
+    private final float[] cos, sin;
+    private final float thetaScale;
+
+    Forward(Model model, int capacity, int logitRows) {
+        this.model = model;
+        this.c = model.config();
+        this.kernels = model.kernels();
+        this.capacity = capacity;
+        int d = c.dim(), f = c.ffnDim(), kv = c.kvDim();
+        x = floats(capacity * d); xb = floats(capacity * d); q = floats(capacity * d); att = floats(capacity * d);
+        proj = floats(capacity * d);
+        k = floats(capacity * kv); v = floats(capacity * kv);
+        gate = floats((long) capacity * f); up = floats((long) capacity * f);
+        h16 = arena.allocate(2L * capacity * d, 64);
+        logits = floats((long) logitRows * c.vocabSize());
+        act8 = arena.allocate((long) capacity * Math.max(d, f), 64);
+        actScale = floats(capacity);
+        actSum = arena.allocate(4L * capacity, 64);
+        cos = new float[c.headDim() / 2];
+        sin = new float[c.headDim() / 2];
+        thetaScale = (float) Math.pow(c.ropeBase(), -2.0f / c.headDim());
+    }
+
+    private MemorySegment floats(long n) {
+        return arena.allocate(4 * n, 64);
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** Rows of logits this pass can hold. */
+    int logitRows() {
+        return (int) (logits.byteSize() / 4 / c.vocabSize());
+    }
+
+    /** Logits row i of the last pass (row 0 = the first token that got logits) into dst. */
+    void copyLogits(int row, float[] dst) {
+        MemorySegment.copy(logits, JAVA_FLOAT, 4L * row * c.vocabSize(), dst, 0, c.vocabSize());
+    }
+
+    /**
+     * Runs n tokens (tokens[tokenOffset + i], i &lt; n) through the model; their K and V are stored in the
+     * segments' caches. Logits are computed for the batch rows listed in logitRows (ascending), at most
+     * {@link #logitRows()} of them, into rows 0.. of the logits buffer.
+     */
+    void run(int[] tokens, int tokenOffset, int n, Segment[] segments, int segmentCount, int[] logitRowsOf, int logitCount) {
+        if (n > capacity || logitCount > logitRows()) throw new IllegalStateException("batch exceeds the pass's buffers");
+        int d = c.dim(), kvd = c.kvDim(), f = c.ffnDim();
+        for (int t = 0; t < n; t++) embed(tokens[tokenOffset + t], t);
+
+        for (int l = 0; l < c.layers(); l++) {
+            Weights.Layer w = model.weights().layers().get(l);
+
+            // attention block
+            for (int t = 0; t < n; t++) Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.attnNorm(), d, c.normEps());
+            bitLinear(xb, n, d, w.wq(), q, w.wk(), k, w.wv(), v);
+            for (int s = 0; s < segmentCount; s++) {
+                Segment seg = segments[s];
+                for (int i = 0; i < seg.count; i++) {
+                    int t = seg.offset + i;
+                    Ops.ropeAngles(seg.position + i, c.headDim(), thetaScale, cos, sin);
+                    Ops.rope(q, (long) t * d, c.heads(), c.headDim(), cos, sin);
+                    Ops.rope(k, (long) t * kvd, c.kvHeads(), c.headDim(), cos, sin);
+                    seg.cache.layer(l).store(seg.position + i, k, (long) t * kvd, v, (long) t * kvd);
+                }
+            }
+            attentionTask.set(l, segments, segmentCount);
+            model.parallel().forRange(segmentCount * c.kvHeads(), 1, attentionTask);
+            for (int t = 0; t < n; t++) Ops.rmsNorm(att, (long) t * d, att, (long) t * d, w.attnSubNorm(), d, c.normEps());
+            bitLinear(att, n, d, w.wo(), proj, null, null, null, null);
+            Ops.addInPlace(x, proj, (long) n * d);
+
+            // feed-forward block
+            for (int t = 0; t < n; t++) Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.ffnNorm(), d, c.normEps());
+            bitLinear(xb, n, d, w.wGate(), gate, w.wUp(), up, null, null);
+            Ops.reluSquaredTimes(gate, up, (long) n * f);
+            for (int t = 0; t < n; t++) Ops.rmsNorm(gate, (long) t * f, gate, (long) t * f, w.ffnSubNorm(), f, c.normEps());
+            bitLinear(gate, n, f, w.wDown(), proj, null, null, null, null);
+            Ops.addInPlace(x, proj, (long) n * d);
+        }
+        outputLogits(logitRowsOf, logitCount);
+    }
+
+    /** x[t] = float(token_embd[token]), an exact F16 to F32 conversion. */
+    private void embed(int token, int t) {
+        MemorySegment table = model.weights().embedding().data();
+        long src = (long) token * c.dim(), dst = (long) t * c.dim();
+        for (int i = 0; i < c.dim(); i++)
+            x.setAtIndex(JAVA_FLOAT, dst + i, Float.float16ToFloat(table.getAtIndex(JAVA_SHORT_UNALIGNED, src + i)));
+    }
+
+    /**
+     * BitLinear for up to three matrices sharing one input: quantize the input once (I8_S, per token), then
+     * one parallel region over the concatenated output rows of all matrices.
+     */
+    private void bitLinear(MemorySegment input, int n, int width, TernaryMatrix w0, MemorySegment y0,
+            TernaryMatrix w1, MemorySegment y1, TernaryMatrix w2, MemorySegment y2) {
+        kernels.quantizeI8s(input, width, n, act8, actScale, actSum);
+        matmul.set(n, w0, y0, w1, y1, w2, y2);
+        model.parallel().forRange(matmul.totalRows(), 8, matmul);
+    }
+
+    /** Final RMSNorm, rounding to F16, and the tied output projection for the listed batch rows. */
+    private void outputLogits(int[] rows, int count) {
+        if (count == 0) return;
+        int d = c.dim();
+        for (int i = 0; i < count; i++) {
+            long t = rows[i];
+            Ops.rmsNorm(xb, t * d, x, t * d, model.weights().outputNorm(), d, c.normEps());
+            Ops.toF16(xb, t * d, h16, (long) i * d, d);
+        }
+        var table = model.weights().embedding();
+        if (model.options().exactNumerics()) model.parallel().forRange(c.vocabSize(), 16, (b, e) -> exactLogits(count, b, e));
+        else model.parallel().forRange(c.vocabSize(), 16, (b, e) -> kernels.f16Gemm(table, h16, count, logits, c.vocabSize(), b, e));
+    }
+
+    /** The output projection with ggml_vec_dot_f16's summation order, rows [b, e) of the vocabulary. */
+    private void exactLogits(int rows, int b, int e) {
+        int d = c.dim();
+        MemorySegment table = model.weights().embedding().data();
+        float[] xs = new float[rows * d], w = new float[d], acc = new float[32];
+        for (int i = 0; i < rows * d; i++) xs[i] = Float.float16ToFloat(h16.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+        for (int m = b; m < e; m++) {
+            for (int i = 0; i < d; i++) w[i] = Float.float16ToFloat(table.getAtIndex(JAVA_SHORT_UNALIGNED, (long) m * d + i));
+            for (int t = 0; t < rows; t++) logits.setAtIndex(JAVA_FLOAT, (long) t * c.vocabSize() + m, GgmlOrder.dotF16(w, 0, xs, t * d, d, acc));
+        }
+    }
+
+    /** The attention region: one unit per (segment, KV head). */
+    private final class AttentionTask implements Parallel.RangeTask {
+        private int layer, count;
+        private Segment[] segments;
+
+        void set(int layer, Segment[] segments, int count) {
+            this.layer = layer;
+            this.segments = segments;
+            this.count = count;
+        }
+
+        @Override
+        public void run(int begin, int end) {
+            boolean exact = model.options().exactNumerics();
+            for (int u = begin; u < end; u++) {
+                Segment s = segments[u / c.kvHeads()];
+                int head = u % c.kvHeads();
+                if (exact) s.attention.runExact(head, s.cache.layer(layer), q, att, s.offset, s.position, s.count);
+                else s.attention.run(head, s.cache.layer(layer), q, att, s.offset, s.position, s.count);
+            }
+        }
+    }
+
+    /** The row-split GEMM region of {@link #bitLinear}: rows of w0, then w1, then w2, as one range. */
+    private final class MatMul implements Parallel.RangeTask {
+        private int tokens;
+        private final TernaryMatrix[] w = new TernaryMatrix[3];
+        private final MemorySegment[] y = new MemorySegment[3];
+
+        void set(int tokens, TernaryMatrix w0, MemorySegment y0, TernaryMatrix w1, MemorySegment y1, TernaryMatrix w2, MemorySegment y2) {
+            this.tokens = tokens;
+            w[0] = w0; y[0] = y0; w[1] = w1; y[1] = y1; w[2] = w2; y[2] = y2;
+        }
+
+        int totalRows() {
+            int total = 0;
+            for (TernaryMatrix m : w) if (m != null) total += m.rows();
+            return total;
+        }
+
+        @Override
+        public void run(int begin, int end) {
+            int base = 0;
+            for (int i = 0; i < 3 && w[i] != null; i++) {
+                int rows = w[i].rows();
+                int b = Math.max(begin - base, 0), e = Math.min(end - base, rows);
+                if (b < e) kernels.i2sGemm(w[i], act8, actScale, actSum, tokens, y[i], rows, b, e);
+                base += rows;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
