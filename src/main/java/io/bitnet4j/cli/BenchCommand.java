@@ -1,5 +1,6 @@
 package io.bitnet4j.cli;
 
+import io.bitnet4j.model.BatchDecoder;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.Session;
 import java.io.IOException;
@@ -28,6 +29,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bench-threads", split = ",", paramLabel = "T", description = "thread counts to compare (default: the -t value)")
     List<Integer> threadList;
 
+    @Option(names = "--sessions", split = ",", paramLabel = "N", defaultValue = "1",
+            description = "sessions decoding together for tg tests (continuous batching); the rate is their sum (default: ${DEFAULT-VALUE})")
+    List<Integer> sessionCounts;
+
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3", paramLabel = "R", description = "repetitions per test (default: ${DEFAULT-VALUE})")
     int repetitions;
 
@@ -48,7 +53,9 @@ final class BenchCommand implements Callable<Integer> {
             try (Model m = model.load(System.err)) {
                 String name = model.modelPath().getFileName().toString();
                 for (int p : prompts) if (p > 0) rows.add(print(name, measure(m, "pp" + p, p, true)));
-                for (int n : gens) if (n > 0) rows.add(print(name, measure(m, "tg" + n, n, false)));
+                for (int n : gens)
+                    for (int sessions : sessionCounts)
+                        if (n > 0) rows.add(print(name, sessions == 1 ? measure(m, "tg" + n, n, false) : measureBatched(m, n, sessions)));
             }
         }
         if (json != null) Files.writeString(json, toJson(rows));
@@ -78,6 +85,33 @@ final class BenchCommand implements Callable<Integer> {
         double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
         double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
         return new Row(test, m.threads(), m.kernels().describe(), mean, sd, samples);
+    }
+
+    /** Aggregate generation rate of {@code sessions} sessions stepping together, n tokens each. */
+    private Row measureBatched(Model m, int n, int sessions) {
+        if (sessions < 1 || sessions > 512) throw new CliException("--sessions must be between 1 and 512, got " + sessions);
+        var rnd = new SplittableRandom(7);
+        List<Double> samples = new ArrayList<>();
+        List<Session> open = new ArrayList<>();
+        try (BatchDecoder batch = m.newBatchDecoder(sessions)) {
+            for (int i = 0; i < sessions; i++) open.add(m.newSession(Math.min(m.config().contextLength(), n + 1)));
+            int[] tokens = new int[sessions];
+            for (int r = -1; r < repetitions; r++) {
+                for (Session s : open) s.reset();
+                long start = System.nanoTime();
+                for (int step = 0; step < n; step++) {
+                    for (int i = 0; i < sessions; i++) tokens[i] = rnd.nextInt(m.config().vocabSize());
+                    batch.step(open, tokens);
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (r >= 0) samples.add((double) n * sessions / seconds);
+            }
+        } finally {
+            open.forEach(Session::close);
+        }
+        double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
+        double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
+        return new Row("tg" + n + " x" + sessions + " sessions", m.threads(), m.kernels().describe(), mean, sd, samples);
     }
 
     private static String toJson(List<Row> rows) {
