@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the native kernel tests (ctest) and the JUnit tests through Maven, then the aarch64
+# Runs every test: the native kernel tests (ctest) and the JUnit tests through Maven, the kernel tests under
+# ASan+UBSan (scripts/sanitize.sh), then the aarch64
 # cross build with its native tests under qemu (both with and without dotprod). Pass --no-cross to skip that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,8 @@ cross=1
 for a in "$@"; do [ "$a" = --no-cross ] && cross=0; done
 echo "== JDK: $JAVA_HOME"
 mvn -B -ntp verify
+# The native kernels again under ASan+UBSan (about a minute on 2 cores).
+bash scripts/sanitize.sh
 if [ $cross = 1 ]; then
   bash scripts/cross-aarch64.sh
 fi

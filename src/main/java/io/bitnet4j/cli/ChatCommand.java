@@ -64,9 +64,11 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 if (line.isBlank()) continue;
                 StringBuilder turn = new StringBuilder();
-                if (fresh && system != null) turn.append(format.renderMessage(Message.system(system)));
-                turn.append(format.renderTurn(Message.user(line)));
-                int[] ids = tok.encode(turn.toString(), true);
+                List<Integer> literal = new java.util.ArrayList<>();
+                if (fresh && system != null) appendLiteral(turn, literal, format.renderMessage(Message.system(MARK)), system);
+                appendLiteral(turn, literal, format.renderTurn(Message.user(MARK)), line);
+                // Only the template's own special tokens are parsed: "<|eot_id|>" typed by the user is plain text.
+                int[] ids = tok.encode(turn.toString(), literal.stream().mapToInt(Integer::intValue).toArray());
                 if (fresh && tok.addBos() && tok.bos() >= 0) ids = GenerateCommand.prepend(tok.bos(), ids);
                 if (pendingEnd >= 0) ids = GenerateCommand.prepend(pendingEnd, ids);
                 if (session.position() + ids.length + 1 >= session.contextLength()) {
@@ -92,5 +94,19 @@ final class ChatCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** A private-use character standing in for the content while rendering, to find where the content goes. */
+    static final String MARK = "\uE000";
+
+    /** Appends a template rendered around MARK with the content put in its place, recording the content's range. */
+    static void appendLiteral(StringBuilder text, List<Integer> ranges, String rendered, String content) {
+        int at = rendered.indexOf(MARK);
+        if (at < 0 || rendered.indexOf(MARK, at + 1) >= 0) throw new IllegalStateException("chat template must hold the content once");
+        text.append(rendered, 0, at);
+        ranges.add(text.length());
+        text.append(content);
+        ranges.add(text.length());
+        text.append(rendered, at + MARK.length(), rendered.length());
     }
 }

@@ -81,7 +81,8 @@ final class GenerateCommand implements Callable<Integer> {
             if (f.equals("-")) return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
             Path p = Path.of(f);
             if (!Files.isRegularFile(p)) throw new CliException("prompt file not found: " + f);
-            return Files.readString(p, StandardCharsets.UTF_8);
+            // Not Files.readString: it throws on malformed UTF-8, while new String(...) replaces it with U+FFFD.
+            return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
         }
         if (prompt != null) return prompt;
         if (positionalPrompt != null) return positionalPrompt;

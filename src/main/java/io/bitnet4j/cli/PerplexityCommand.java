@@ -36,7 +36,7 @@ final class PerplexityCommand implements Callable<Integer> {
         try (Model m = model.load(System.err)) {
             Report.system(System.err, m);
             Tokenizer tok = model.tokenizer(m);
-            int[] ids = tok.encode(Files.readString(file, StandardCharsets.UTF_8), false);
+            int[] ids = tok.encode(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), false) /* malformed UTF-8 becomes U+FFFD */;
             if (maxWindows > 0 && ids.length > maxWindows * window) ids = java.util.Arrays.copyOf(ids, maxWindows * window);
             System.err.printf("%d tokens, %d windows of %d%n", ids.length, ids.length / Math.max(1, window), window);
             long start = System.nanoTime();

@@ -48,7 +48,7 @@ final class TokenizeCommand implements Callable<Integer> {
             tok = GgufTokenizer.load(g, pre);
         }
         StringBuilder out = new StringBuilder();
-        for (String text : splitTexts(Files.readString(input, StandardCharsets.UTF_8))) {
+        for (String text : splitTexts(new String(Files.readAllBytes(input), StandardCharsets.UTF_8)) /* malformed UTF-8 becomes U+FFFD */) {
             for (int id : tok.encode(text, parseSpecial)) out.append(' ').append(id);
             out.append('\n');
         }

@@ -72,7 +72,9 @@ public final class Generator {
         StreamingDecoder decoder = new StreamingDecoder(tokenizer);
         StringBuilder text = new StringBuilder();
         int emitted = 0; // chars of text already handed to the listener
-        int[] out = new int[Math.max(1, maxTokens)];
+        // At most one token per free position plus the one sampled from the last logits can be produced, so a
+        // huge maxTokens (e.g. Integer.MAX_VALUE for "until the context is full") must not size the buffer.
+        int[] out = new int[Math.max(1, Math.min(maxTokens, session.contextLength() - session.position() + 1))];
         int count = 0;
         StopReason reason = StopReason.MAX_TOKENS;
         long genStart = System.nanoTime();

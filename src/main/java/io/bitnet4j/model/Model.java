@@ -93,6 +93,8 @@ public final class Model implements AutoCloseable {
         GgufFile gguf = GgufFile.open(path);
         try {
             ModelConfig config = ModelConfig.fromGguf(gguf);
+            // Every check on the file runs before the kernel backend is created: invalid data never reaches native code.
+            io.bitnet4j.tokenizer.GgufTokenizer.validate(gguf, config.vocabSize());
             Weights weights = Weights.load(gguf, config, done -> listener.progress("tensors", (double) done / config.layers()));
             if (options.checkWeights()) checkAllCodes(weights, listener);
             Kernels kernels = kernels(options);

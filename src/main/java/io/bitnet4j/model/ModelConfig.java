@@ -61,8 +61,16 @@ public record ModelConfig(String arch, int vocabSize, int contextLength, int dim
         int heads = gguf.getInt(p + "attention.head_count");
         int kvHeads = gguf.has(p + "attention.head_count_kv") ? gguf.getInt(p + "attention.head_count_kv") : heads;
         int headDim = gguf.has(p + "rope.dimension_count") ? gguf.getInt(p + "rope.dimension_count") : dim / Math.max(1, heads);
-        int vocab = gguf.has(p + "vocab_size") ? gguf.getInt(p + "vocab_size")
-                : Math.toIntExact(gguf.tensor("token_embd.weight").shape()[1]);
+        var embd = gguf.findTensor("token_embd.weight");
+        long embdRows = embd.isPresent() && embd.get().rank() == 2 ? embd.get().dim(1) : -1;
+        if (!gguf.has(p + "vocab_size") && embdRows < 0)
+            throw new GgufException("missing metadata key '" + p + "vocab_size' and no 2-D tensor 'token_embd.weight' to infer it from");
+        if (!gguf.has(p + "vocab_size") && embdRows > Integer.MAX_VALUE)
+            throw new GgufException("tensor 'token_embd.weight' has " + embdRows + " rows, too many for a vocabulary");
+        int vocab = gguf.has(p + "vocab_size") ? gguf.getInt(p + "vocab_size") : (int) embdRows;
+        // Named here, with the key, rather than later as a bare shape mismatch of token_embd.
+        if (embdRows >= 0 && embdRows != vocab)
+            throw new GgufException("metadata key '" + p + "vocab_size' is " + vocab + " but tensor 'token_embd.weight' has " + embdRows + " rows");
         float ropeBase = gguf.has(p + "rope.freq_base") ? gguf.getFloat(p + "rope.freq_base") : 10000f;
         try {
             return new ModelConfig(arch, vocab, gguf.getInt(p + "context_length"), dim, gguf.getInt(p + "block_count"),

@@ -13,6 +13,32 @@ public final class GgufTokenizer {
      *             official 2B4T file) LLaMA-3's split is used, the model's true tokenizer. bitnet.cpp uses
      *             its default pre-tokenizer there: pass {@link PreTokenizer#BITNET_CPP_COMPAT} for parity.
      */
+    /**
+     * Checks the tokenizer keys against a model's vocabulary without building the tokenizer, so a model whose
+     * tokenizer cannot work is refused at load rather than when the first text is encoded or a sampled id has
+     * no token. A file without tokenizer.ggml.tokens passes (it can still run on token ids).
+     */
+    public static void validate(GgufFile g, int vocabSize) throws GgufException {
+        if (!g.has("tokenizer.ggml.tokens")) return;
+        String model = g.has("tokenizer.ggml.model") ? g.getString("tokenizer.ggml.model") : "gpt2";
+        if (!model.equals("gpt2"))
+            throw new GgufException("tokenizer model '" + model + "' (tokenizer.ggml.model) is not supported: only byte-level BPE ('gpt2')");
+        int n = g.getStringArray("tokenizer.ggml.tokens").size();
+        if (n != vocabSize)
+            throw new GgufException("tokenizer.ggml.tokens has " + n + " entries but the model's vocabulary has " + vocabSize + " tokens");
+        if (g.has("tokenizer.ggml.token_type") && g.getIntArray("tokenizer.ggml.token_type").length != n)
+            throw new GgufException("tokenizer.ggml.token_type has " + g.getIntArray("tokenizer.ggml.token_type").length
+                    + " entries for " + n + " tokens");
+        if (g.has("tokenizer.ggml.scores") && g.getFloatArray("tokenizer.ggml.scores").length != n)
+            throw new GgufException("tokenizer.ggml.scores has " + g.getFloatArray("tokenizer.ggml.scores").length
+                    + " entries for " + n + " tokens");
+        for (String key : new String[] {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.ggml.padding_token_id"}) {
+            if (!g.has(key)) continue;
+            long id = g.getLong(key);
+            if (id < 0 || id >= n) throw new GgufException(key + " " + id + " is outside the vocabulary [0, " + n + ")");
+        }
+    }
+
     public static Tokenizer load(GgufFile g, PreTokenizer mode) throws GgufException {
         String model = g.getString("tokenizer.ggml.model");
         if (!model.equals("gpt2"))

@@ -184,15 +184,48 @@ public final class Tokenizer {
         return out.toArray();
     }
 
+    /**
+     * Encodes text parsing special tokens everywhere except inside the given ranges, which are ordinary text.
+     * For a chat template filled with user text: the template's own "&lt;|eot_id|&gt;" is the control token,
+     * while the same characters typed by a user are not (they cannot end the turn or fake a role). A special
+     * token that would straddle a range edge is not matched either. Text inside and around a range is one
+     * segment, so it tokenizes exactly as {@code encode(text, true)} would when the user text has no specials.
+     *
+     * @param literalRanges sorted, non-overlapping [from, to) pairs of char offsets: {from0, to0, from1, to1, ...}
+     */
+    public int[] encode(String text, int[] literalRanges) {
+        if (literalRanges.length % 2 != 0) throw new IllegalArgumentException("literal ranges come in [from, to) pairs");
+        for (int i = 0; i < literalRanges.length; i++)
+            if (literalRanges[i] < (i == 0 ? 0 : literalRanges[i - 1]) || literalRanges[i] > text.length())
+                throw new IllegalArgumentException("literal ranges must be sorted and inside the text");
+        IntList out = new IntList(Math.max(8, text.length() / 3));
+        encodeInto(text, true, literalRanges, out);
+        return out.toArray();
+    }
+
     private void encodeInto(String text, boolean parseSpecial, IntList out) {
+        encodeInto(text, parseSpecial, NO_RANGES, out);
+    }
+
+    private static final int[] NO_RANGES = {};
+
+    private void encodeInto(String text, boolean parseSpecial, int[] literal, IntList out) {
         if (!parseSpecial || specialsByFirstChar.isEmpty()) {
             encodeOrdinary(text, 0, text.length(), out);
             return;
         }
         int segmentStart = 0;
         int pos = 0;
+        int r = 0; // index of the first literal range not yet passed
         while (pos < text.length()) {
+            // Pass ranges that end at or before pos, and empty ones (they protect nothing).
+            while (r < literal.length && (literal[r + 1] <= pos || literal[r] == literal[r + 1])) r += 2;
+            if (r < literal.length && pos >= literal[r]) {
+                pos = literal[r + 1]; // inside a literal range: skip it whole
+                continue;
+            }
             int special = matchSpecialAt(text, pos);
+            if (special >= 0 && r < literal.length && pos + tokens[special].length() > literal[r]) special = -1; // straddles
             if (special < 0) {
                 pos++;
                 continue;
