@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # JMH GEMV benchmark of the kernel backends (java scalar, vector API, native) on the 2B4T shapes.
 # Usage: scripts/bench-kernels.sh [extra JMH args, e.g. -p backend=vector,native -wi 3 -i 5 -f 1]
-# Results: target/jmh-kernels.json, and a table (µs/op and GB/s of packed weights, M*K/4 bytes per op).
+#   another vector width: scripts/bench-kernels.sh -p backend=vector -jvmArgsAppend -Dbitnet4j.vector.bits=128
+# Results: $RESULT (default target/jmh-kernels.json), and a table (µs/op and GB/s of packed weights,
+# M*K/4 bytes per op). The machine's other load shows up directly in these wall-clock times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/find-jdk.sh
@@ -15,12 +17,13 @@ if [ ! -s target/bench-classpath.txt ] || [ pom.xml -nt target/bench-classpath.t
   mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
 fi
 
+result="${RESULT:-target/jmh-kernels.json}"
 flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 # shellcheck disable=SC2086
 java $flags -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
-  org.openjdk.jmh.Main GemvBench -rf json -rff target/jmh-kernels.json "$@"
+  org.openjdk.jmh.Main GemvBench -rf json -rff "$result" "$@"
 
-python3 - target/jmh-kernels.json <<'PY'
+python3 - "$result" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))
 table, backends, shapes = {}, [], []
