@@ -48,7 +48,7 @@ final class ChatCommand implements Callable<Integer> {
                     : java.util.Objects.requireNonNullElse(ChatTemplate.detect(tok.chatTemplate()), ChatTemplate.BITNET);
             SamplerChain sampler = sampling.sampler();
             System.err.println("chat format: " + format.name() + "; type a message, /exit to quit, /reset to forget");
-            int pendingEnd = -1; // the end-of-turn token of the last reply, not yet in the KV cache
+            int[] pending = {}; // tokens of the last reply not yet in the KV cache: its last token, and an end of turn
             boolean fresh = true;
             while (true) {
                 out.print("> ");
@@ -59,7 +59,7 @@ final class ChatCommand implements Callable<Integer> {
                     session.reset();
                     sampler.reset();
                     fresh = true;
-                    pendingEnd = -1;
+                    pending = new int[0];
                     continue;
                 }
                 if (line.isBlank()) continue;
@@ -70,13 +70,13 @@ final class ChatCommand implements Callable<Integer> {
                 // Only the template's own special tokens are parsed: "<|eot_id|>" typed by the user is plain text.
                 int[] ids = tok.encode(turn.toString(), literal.stream().mapToInt(Integer::intValue).toArray());
                 if (fresh && tok.addBos() && tok.bos() >= 0) ids = GenerateCommand.prepend(tok.bos(), ids);
-                if (pendingEnd >= 0) ids = GenerateCommand.prepend(pendingEnd, ids);
+                ids = concat(pending, ids);
                 if (session.position() + ids.length + 1 >= session.contextLength()) {
                     System.err.println("bitnet4j: context full (" + session.position() + " of " + session.contextLength() + " positions); starting over");
                     session.reset();
                     sampler.reset();
                     fresh = true;
-                    pendingEnd = -1;
+                    pending = new int[0];
                     continue; // the user repeats the message in a fresh context
                 }
                 int budget = Math.min(maxTokens, session.contextLength() - session.position() - ids.length);
@@ -86,14 +86,29 @@ final class ChatCommand implements Callable<Integer> {
                     return true;
                 });
                 out.println();
-                int[] gen = result.tokens();
-                boolean endedOnToken = gen.length > 0 && tok.isEndOfGeneration(gen[gen.length - 1]);
-                pendingEnd = endedOnToken ? gen[gen.length - 1] : (tok.eot() >= 0 ? tok.eot() : tok.eos());
+                pending = unfedTail(result.tokens(), tok);
                 fresh = false;
                 Report.timings(System.err, result);
             }
         }
         return 0;
+    }
+
+    /**
+     * What the next turn must feed first: the reply's last token (never evaluated by the generator), and an
+     * end-of-turn token when the reply did not end with one (it was cut by the token limit or a stop string).
+     */
+    static int[] unfedTail(int[] reply, Tokenizer tok) {
+        if (reply.length == 0) return new int[0];
+        int last = reply[reply.length - 1];
+        if (tok.isEndOfGeneration(last)) return new int[] {last};
+        return new int[] {last, tok.eot() >= 0 ? tok.eot() : tok.eos()};
+    }
+
+    static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** A private-use character standing in for the content while rendering, to find where the content goes. */

@@ -27,7 +27,8 @@ public final class Generator {
      * What a generation produced.
      *
      * @param text            the generated text (without a matched stop string)
-     * @param tokens          the generated token ids (including a final end-of-generation token, if any)
+     * @param tokens          the generated token ids (including a final end-of-generation token, if any); the
+     *                        last one has not been fed to the session (continuing means feeding it first)
      * @param promptTokens    tokens evaluated for the prompt
      * @param promptNanos     time spent evaluating the prompt
      * @param generateNanos   time spent generating
