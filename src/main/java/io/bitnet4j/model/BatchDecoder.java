@@ -66,10 +66,12 @@ public final class BatchDecoder implements AutoCloseable {
                 Session s = sessions.get(i);
                 segments[i].set(s.cache, s.attention, s.position(), i, 1);
             }
-            model.withOpenModel(() -> {
+            model.acquire();
+            try {
                 forward.run(tokens, 0, n, segments, n, rows, n);
-                return null;
-            });
+            } finally {
+                model.release();
+            }
             for (int i = 0; i < n; i++) forward.copyLogits(i, logits[i]);
             done = true;
         } finally {

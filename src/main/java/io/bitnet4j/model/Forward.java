@@ -43,6 +43,7 @@ final class Forward implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MatMul matmul = new MatMul();
     private final AttentionTask attentionTask = new AttentionTask();
+    private final LogitsTask logitsTask = new LogitsTask();
 
     // activations, [capacity][width] each
     private final MemorySegment x, xb, q, k, v, att, proj, gate, up, h16, logits;
@@ -159,9 +160,19 @@ final class Forward implements AutoCloseable {
             Ops.rmsNorm(xb, t * d, x, t * d, model.weights().outputNorm(), d, c.normEps());
             Ops.toF16(xb, t * d, h16, (long) i * d, d);
         }
-        var table = model.weights().embedding();
-        if (model.options().exactNumerics()) model.parallel().forRange(c.vocabSize(), 16, (b, e) -> exactLogits(count, b, e));
-        else model.parallel().forRange(c.vocabSize(), 16, (b, e) -> kernels.f16Gemm(table, h16, count, logits, c.vocabSize(), b, e));
+        logitsTask.rows = count;
+        model.parallel().forRange(c.vocabSize(), 16, logitsTask);
+    }
+
+    /** The output-projection region over vocabulary rows. */
+    private final class LogitsTask implements Parallel.RangeTask {
+        int rows;
+
+        @Override
+        public void run(int b, int e) {
+            if (model.options().exactNumerics()) exactLogits(rows, b, e);
+            else kernels.f16Gemm(model.weights().embedding(), h16, rows, logits, c.vocabSize(), b, e);
+        }
     }
 
     /** The output projection with ggml_vec_dot_f16's summation order, rows [b, e) of the vocabulary. */

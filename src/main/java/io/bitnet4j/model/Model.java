@@ -170,15 +170,17 @@ public final class Model implements AutoCloseable {
         return new BatchDecoder(this, capacity);
     }
 
-    /** Runs body while the model is guaranteed to stay open (closing waits for it). */
-    <T> T withOpenModel(java.util.function.Supplier<T> body) {
+    /** Holds the model open for a step (closing waits); pair with {@link #release()}. */
+    void acquire() {
         lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            return body.get();
-        } finally {
+        if (closed) {
             lifecycle.readLock().unlock();
+            throw new IllegalStateException("model closed");
         }
+    }
+
+    void release() {
+        lifecycle.readLock().unlock();
     }
 
     private void ensureOpen() {

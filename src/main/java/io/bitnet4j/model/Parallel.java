@@ -72,13 +72,36 @@ public final class Parallel implements AutoCloseable {
 
     /**
      * Splits [0, total) into {@code threads} contiguous ranges whose bounds are multiples of {@code align}
-     * (except the end), and runs body(begin, end) on each non-empty one.
+     * (except the end), and runs body(begin, end) on each non-empty one. Allocation-free: the slicing task is
+     * reused (regions run one at a time).
      */
-    public void forRange(int total, int align, RangeTask body) {
-        forEachSlice((slice, slices) -> {
+    public synchronized void forRange(int total, int align, RangeTask body) {
+        ranges.set(total, align, body);
+        try {
+            forEachSlice(ranges);
+        } finally {
+            ranges.set(0, 1, null);
+        }
+    }
+
+    private final RangeSlices ranges = new RangeSlices();
+
+    /** The slicing of one forRange call. */
+    private static final class RangeSlices implements SliceTask {
+        private int total, align;
+        private RangeTask body;
+
+        void set(int total, int align, RangeTask body) {
+            this.total = total;
+            this.align = align;
+            this.body = body;
+        }
+
+        @Override
+        public void run(int slice, int slices) {
             int begin = bound(total, align, slice, slices), end = bound(total, align, slice + 1, slices);
             if (begin < end) body.run(begin, end);
-        });
+        }
     }
 
     @FunctionalInterface

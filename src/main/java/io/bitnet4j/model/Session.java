@@ -107,7 +107,8 @@ public final class Session implements AutoCloseable {
             for (int t : tokens) checkToken(t);
             if ((long) position + tokens.length > contextLength)
                 throw new ContextOverflowException(position, tokens.length, contextLength);
-            model.withOpenModel(() -> {
+            model.acquire();
+            try {
                 Forward pass = forward(everyPosition);
                 for (int off = 0; off < tokens.length; off += batch) {
                     int n = Math.min(batch, tokens.length - off);
@@ -125,8 +126,9 @@ public final class Session implements AutoCloseable {
                         }
                 }
                 if (!everyPosition) pass.copyLogits(0, logits);
-                return null;
-            });
+            } finally {
+                model.release();
+            }
         } finally {
             lock.unlock();
         }
