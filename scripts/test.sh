@@ -11,6 +11,8 @@ echo "== JDK: $JAVA_HOME"
 mvn -B -ntp verify
 # The native kernels again under ASan+UBSan (about a minute on 2 cores).
 bash scripts/sanitize.sh
+# Coverage-guided fuzzing (Jazzer), 60 s over all targets; regression inputs already ran in mvn verify.
+bash scripts/fuzz.sh 60
 if [ $cross = 1 ]; then
   bash scripts/cross-aarch64.sh
 fi

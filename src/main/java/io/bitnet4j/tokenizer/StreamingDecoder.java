@@ -108,10 +108,12 @@ public final class StreamingDecoder {
             int c = seq[i] & 0xFF;
             int lo = 0x80;
             int hi = 0xBF;
-            if (i == 1) { // the second byte is narrower for a few leads (no overlongs, surrogates, > U+10FFFF)
+            if (i == 1) { // the second byte is narrower for a few leads (no overlongs, > U+10FFFF)
+                // ED A0..BF (an encoded surrogate) is NOT cut short here: Java's decoder reads ED xx yy as one
+                // 3-byte unit and replaces it with a single U+FFFD, so holding it back keeps the streamed text
+                // equal to decoding all bytes at once (fuzzing found ED A2 | A2 giving two U+FFFD instead of one).
                 switch (lead) {
                     case 0xE0 -> lo = 0xA0;
-                    case 0xED -> hi = 0x9F;
                     case 0xF0 -> lo = 0x90;
                     case 0xF4 -> hi = 0x8F;
                     default -> { }
