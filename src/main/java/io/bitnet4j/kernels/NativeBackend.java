@@ -83,7 +83,10 @@ public final class NativeBackend implements Kernels {
     @Override
     public void quantizeI8s(MemorySegment x, int n, int rows, MemorySegment q, MemorySegment scale, MemorySegment sum) {
         KernelChecks.quantize(x, n, rows, q, scale, sum);
-        offHeap(x, q, scale, sum);
+        offHeap(x);
+        offHeap(q);
+        offHeap(scale);
+        offHeap(sum);
         check(NativeKernels.b4j_quantize_i8s(isa, x.address(), n, rows, q.address(), scale.address(), sum.address()));
     }
 
@@ -91,7 +94,11 @@ public final class NativeBackend implements Kernels {
     public void i2sGemm(TernaryMatrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
             MemorySegment y, int ldy, int rowBegin, int rowEnd) {
         KernelChecks.i2sGemm(w, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
-        offHeap(w.data(), q, actScale, actSum, y);
+        offHeap(w.data());
+        offHeap(q);
+        offHeap(actScale);
+        offHeap(actSum);
+        offHeap(y);
         check(NativeKernels.b4j_i2s_gemm(isa, w.data().address(), w.scale(), w.rows(), w.cols(), q.address(),
                 actScale.address(), actSum.address(), tokens, y.address(), ldy, rowBegin, rowEnd));
     }
@@ -99,13 +106,16 @@ public final class NativeBackend implements Kernels {
     @Override
     public void f16Gemm(F16Matrix w, MemorySegment x, int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
         KernelChecks.f16Gemm(w, x, tokens, y, ldy, rowBegin, rowEnd);
-        offHeap(w.data(), x, y);
+        offHeap(w.data());
+        offHeap(x);
+        offHeap(y);
         check(NativeKernels.b4j_f16_gemm(isa, w.data().address(), w.rows(), w.cols(), x.address(), tokens,
                 y.address(), ldy, rowBegin, rowEnd));
     }
 
-    private static void offHeap(MemorySegment... segments) {
-        for (MemorySegment s : segments) KernelChecks.offHeap("argument", s);
+    /** One segment at a time: a varargs array would allocate on every kernel call. */
+    private static void offHeap(MemorySegment s) {
+        KernelChecks.offHeap("argument", s);
     }
 
     private void check(int status) {

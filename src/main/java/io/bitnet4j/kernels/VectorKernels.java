@@ -269,16 +269,17 @@ public final class VectorKernels implements Kernels {
             // Only at 512 bits can a row end in half a vector (an odd number of 128-blocks): that block runs
             // in scalar code from the natural activation order.
             int vecElems = chunks * vb * 4;
-            short[] qp = permuteActivations(q, tokens, k, chunks, vb);
-            int[] sums = new int[tokens];
-            float[] scales = new float[tokens];
+            Scratch scratch = SCRATCH.get();
+            short[] qp = permuteActivations(q, tokens, k, chunks, vb, scratch);
+            int[] sums = scratch.ints(tokens);
+            float[] scales = scratch.floats(tokens);
             for (int t = 0; t < tokens; t++) {
                 sums[t] = actSum.getAtIndex(JAVA_INT_UNALIGNED, t);
                 scales[t] = actScale.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
             }
             MemorySegment data = w.data();
             float ws = w.scale();
-            int[] dots = new int[4];
+            int[] dots = scratch.dots;
 
             int t = 0;
             // Four tokens at a time: each code vector is decoded once and used four times.
@@ -313,9 +314,9 @@ public final class VectorKernels implements Kernels {
         }
 
         /** The int16 activations of every token in chunk order (see the layout note above). */
-        private short[] permuteActivations(MemorySegment q, int tokens, int k, int chunks, int vb) {
+        private short[] permuteActivations(MemorySegment q, int tokens, int k, int chunks, int vb, Scratch scratch) {
             int lanes = vb / 2, vecElems = chunks * vb * 4;
-            short[] qp = new short[tokens * vecElems];
+            short[] qp = scratch.shorts(tokens * vecElems);
             for (int t = 0; t < tokens; t++) {
                 long qBase = (long) t * k;
                 int out = t * vecElems;
@@ -456,8 +457,8 @@ public final class VectorKernels implements Kernels {
             int fl = fs.length();
             int bound = fs.loopBound(k);
             // Activations are shared by every row: converted once (scalar Float.float16ToFloat is an intrinsic).
-            float[] xf = new float[tokens * k];
-            for (int i = 0; i < xf.length; i++) xf[i] = Float.float16ToFloat(x.getAtIndex(JAVA_SHORT_UNALIGNED, i));
+            float[] xf = SCRATCH.get().activations(tokens * k);
+            for (int i = 0; i < tokens * k; i++) xf[i] = Float.float16ToFloat(x.getAtIndex(JAVA_SHORT_UNALIGNED, i));
             MemorySegment data = w.data();
             for (int m = rowBegin; m < rowEnd; m++) {
                 long rowOff = 2L * m * k;
@@ -521,4 +522,37 @@ public final class VectorKernels implements Kernels {
             return out.reinterpretAsFloats();
         }
     }
+
+    /**
+     * Per-thread buffers reused across calls, so the decode loop allocates nothing: each kernel call runs on
+     * one thread and needs them only for its duration. They grow to the largest call seen.
+     */
+    private static final class Scratch {
+        private short[] shorts = new short[0];
+        private int[] ints = new int[0];
+        private float[] floats = new float[0], activations = new float[0];
+        final int[] dots = new int[4];
+
+        short[] shorts(int n) {
+            if (shorts.length < n) shorts = new short[n];
+            return shorts;
+        }
+
+        int[] ints(int n) {
+            if (ints.length < n) ints = new int[n];
+            return ints;
+        }
+
+        float[] floats(int n) {
+            if (floats.length < n) floats = new float[n];
+            return floats;
+        }
+
+        float[] activations(int n) {
+            if (activations.length < n) activations = new float[n];
+            return activations;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 }

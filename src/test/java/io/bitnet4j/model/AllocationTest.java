@@ -27,7 +27,7 @@ class AllocationTest {
         SyntheticModel.write(file, SyntheticModel.Spec.tiny(), null, 5);
         for (String backend : List.of("native", "vector")) {
             try (Model m = Model.load(file, Model.Options.defaults().withThreads(2).withBackend(backend)); Session s = m.newSession()) {
-                for (int i = 0; i < 300; i++) { // warm up: JIT compiles the loop
+                for (int i = 0; i < 2000; i++) { // warm up: C2 compiles the loop and the Vector API intrinsics
                     if (s.position() + 1 >= s.contextLength()) s.reset();
                     s.decode(i % 500);
                 }
