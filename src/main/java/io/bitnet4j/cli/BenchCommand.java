@@ -36,21 +36,31 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3", paramLabel = "R", description = "repetitions per test (default: ${DEFAULT-VALUE})")
     int repetitions;
 
+    @Option(names = "--no-roofline", description = "skip the memory bandwidth measurement")
+    boolean noRoofline;
+
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON")
     Path json;
 
-    record Row(String test, int threads, String kernels, double mean, double sd, List<Double> samples) {}
+    record Row(String test, int threads, String kernels, double mean, double sd, List<Double> samples, double roofline) {}
 
     @Override
     public Integer call() throws IOException {
         if (repetitions < 1) throw new CliException("--repetitions must be at least 1");
         List<Integer> threads = threadList == null ? List.of(model.threads) : threadList;
         List<Row> rows = new ArrayList<>();
-        System.out.println("| model | kernels | threads | test | tokens/s |");
-        System.out.println("|---|---|---:|---|---:|");
+        System.out.println("| model | kernels | threads | test | tokens/s | of roofline |");
+        System.out.println("|---|---|---:|---|---:|---:|");
         for (int t : threads) {
             model.threads = t;
+            bandwidth = 0;
+            if (!noRoofline) {
+                int n = t == 0 ? Runtime.getRuntime().availableProcessors() : t;
+                bandwidth = MemoryBandwidth.measure(1L << 30, n, 4);
+                System.err.printf("memory read bandwidth with %d thread(s): %.1f GB/s%n", n, bandwidth / 1e9);
+            }
             try (Model m = model.load(System.err)) {
+                bytesPerToken = m.weightBytesPerToken();
                 String name = model.modelPath().getFileName().toString();
                 for (int p : prompts) if (p > 0) rows.add(print(name, measure(m, "pp" + p, p, true)));
                 for (int n : gens)
@@ -62,9 +72,19 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private double bandwidth;
+    private long bytesPerToken;
+
     private Row print(String name, Row r) {
-        System.out.printf("| %s | %s | %d | %s | %.2f ± %.2f |%n", name, r.kernels(), r.threads(), r.test(), r.mean(), r.sd());
+        String roof = r.roofline() > 0 ? String.format("%.0f %%", 100 * r.roofline()) : "";
+        System.out.printf("| %s | %s | %d | %s | %.2f ± %.2f | %s |%n", name, r.kernels(), r.threads(), r.test(), r.mean(), r.sd(), roof);
         return r;
+    }
+
+    /** A generation rate as a fraction of the bandwidth ceiling (bytes read per token / bandwidth). */
+    private double roofline(double tokensPerSecond, int sessionsPerPass) {
+        if (bandwidth <= 0) return 0;
+        return tokensPerSecond / sessionsPerPass / (bandwidth / bytesPerToken);
     }
 
     private Row measure(Model m, String test, int n, boolean prompt) {
@@ -84,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
         double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
-        return new Row(test, m.threads(), m.kernels().describe(), mean, sd, samples);
+        return new Row(test, m.threads(), m.kernels().describe(), mean, sd, samples, prompt ? 0 : roofline(mean, 1));
     }
 
     /** Aggregate generation rate of {@code sessions} sessions stepping together, n tokens each. */
@@ -111,15 +131,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
         double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
-        return new Row("tg" + n + " x" + sessions + " sessions", m.threads(), m.kernels().describe(), mean, sd, samples);
+        return new Row("tg" + n + " x" + sessions + " sessions", m.threads(), m.kernels().describe(), mean, sd, samples, roofline(mean, sessions));
     }
 
     private static String toJson(List<Row> rows) {
         StringBuilder b = new StringBuilder("[\n");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
-            b.append(String.format("  {\"test\": \"%s\", \"threads\": %d, \"kernels\": \"%s\", \"tokens_per_second\": %.3f, \"sd\": %.3f, \"samples\": %s}%s%n",
-                    r.test(), r.threads(), r.kernels(), r.mean(), r.sd(), r.samples(), i + 1 < rows.size() ? "," : ""));
+            b.append(String.format("  {\"test\": \"%s\", \"threads\": %d, \"kernels\": \"%s\", \"tokens_per_second\": %.3f, \"sd\": %.3f, \"roofline_fraction\": %.3f, \"samples\": %s}%s%n",
+                    r.test(), r.threads(), r.kernels(), r.mean(), r.sd(), r.roofline(), r.samples(), i + 1 < rows.size() ? "," : ""));
         }
         return b.append("]\n").toString();
     }

@@ -153,6 +153,13 @@ public final class Model implements AutoCloseable {
         return parallel;
     }
 
+    /** Weight bytes one decode step reads: every ternary matrix and the output projection. */
+    public long weightBytesPerToken() {
+        long bytes = weights.embedding().data().byteSize();
+        for (var t : Weights.ternaryTensors(weights)) bytes += t.getValue().data().byteSize();
+        return bytes;
+    }
+
     /** A new session with the default context length. */
     public Session newSession() {
         return newSession(options.contextLength() == 0 ? Math.min(config.contextLength(), 4096) : options.contextLength());
