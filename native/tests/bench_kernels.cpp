@@ -1,15 +1,84 @@
-/* Quick single-thread timing per supported ISA: I2_S GEMV (T=1) and prefill (T=4, 8), F16 GEMV.
- * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] */
+/* Quick single-thread timing per supported ISA: I2_S GEMV (T=1) and prefill (T=4, 8), F16 GEMV, then the
+ * lookup-table kernels against I2_S on the same data (T=1, 8, 32; the 2B4T shapes), interleaved per case.
+ * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] [lut] */
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <vector>
 
 #include "bitnet4j/bitnet4j.h"
 
+template <class F>
+static double best_ns(int n, F f) {
+    f();  /* warm-up */
+    double best = 1e30;
+    for (int i = 0; i < n; i++) {
+        auto t0 = std::chrono::steady_clock::now();
+        f();
+        double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+        if (ns < best) best = ns;
+    }
+    return best;
+}
+
+/* I2_S vs LUT on the same random matrix and activations; the scalar rows only at T=1 (slow). */
+static int bench_lut(int iters) {
+    const int64_t shapes[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}};
+    std::mt19937 rng(1);
+    const int simd_isa = b4j_isa_supported(B4J_ISA_AVX2) ? B4J_ISA_AVX2 : b4j_isa_best();
+    for (int layout : {B4J_LAYOUT_TL2, B4J_LAYOUT_TL1}) {
+        if (!b4j_lut_supported(layout)) continue;
+        const int lut_isa = layout == B4J_LAYOUT_TL2 ? B4J_ISA_AVX2 : B4J_ISA_NEON;
+        const char *lname = layout == B4J_LAYOUT_TL2 ? "tl2" : "tl1";
+        for (auto &s : shapes) {
+            const int64_t M = s[0], K = s[1];
+            std::vector<uint8_t> w((size_t)(M * K / 4));
+            for (auto &b : w) {
+                b = 0;
+                for (int j = 0; j < 4; j++) b = (uint8_t)((b << 2) | (rng() % 3));
+            }
+            std::vector<uint8_t> packed((size_t)b4j_lut_packed_bytes(layout, M, K));
+            b4j_lut_pack(layout, w.data(), M, K, packed.data(), 0, M);
+            for (int64_t T : {1, 8, 32}) {
+                std::vector<int8_t> q((size_t)(K * T));
+                for (auto &v : q) v = (int8_t)(int)(rng() % 256 - 128);
+                std::vector<float> as((size_t)T, 10.f), y((size_t)(M * T));
+                std::vector<int32_t> sum((size_t)T, 0);
+                const int n = T == 32 ? (iters + 4) / 5 : iters;
+                auto i2s = [&](int isa) {
+                    b4j_i2s_gemm(isa, w.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T, y.data(), M, 0, M);
+                };
+                auto lut = [&](int isa) {
+                    b4j_lut_gemm(isa, layout, packed.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T, y.data(),
+                                 M, 0, M);
+                };
+                double a = best_ns(n, [&] { i2s(simd_isa); });
+                double b = best_ns(n, [&] { lut(lut_isa); });
+                double a2 = best_ns(n, [&] { i2s(simd_isa); });  /* again: interleaved, the load drifts */
+                double b2 = best_ns(n, [&] { lut(lut_isa); });
+                a = a < a2 ? a : a2;
+                b = b < b2 ? b : b2;
+                std::printf("[%5lld x %5lld] T=%-2lld i2s-%s %11.0f ns  %s-%s %11.0f ns  (%5.2f GB/s vs %5.2f GB/s)  "
+                            "lut/i2s %.2f\n",
+                            (long long)M, (long long)K, (long long)T, b4j_isa_name(simd_isa), a, lname,
+                            b4j_isa_name(lut_isa), b, (double)w.size() / a, (double)packed.size() / b, b / a);
+                if (T == 1) {
+                    double sa = best_ns(1, [&] { i2s(B4J_ISA_SCALAR); });
+                    double sb = best_ns(1, [&] { lut(B4J_ISA_SCALAR); });
+                    std::printf("[%5lld x %5lld] T=1  i2s-scalar %9.0f ns  %s-scalar %9.0f ns\n", (long long)M,
+                                (long long)K, sa, lname, sb);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const int iters = argc > 1 ? std::atoi(argv[1]) : 50;
+    if (argc > 2 && std::strcmp(argv[2], "lut") == 0) return bench_lut(iters);
     const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
     std::mt19937 rng(1);
     for (auto &s : shapes) {

@@ -19,6 +19,9 @@ constexpr int64_t WIDEN_GROUPS = 10;
 constexpr int64_t TAB_BYTES = 32768;   /* tables of one K chunk for the N tokens of a pass, on the stack */
 constexpr int64_t MAX_TILES = 32;      /* row block: int32 dots of up to 32 tiles x 4 tokens on the stack */
 constexpr int MAX_N = 4;
+#ifndef B4J_TL2_NT
+#define B4J_TL2_NT 3  /* tokens per pass: 3 measured best on Zen 3 (4 spills, 1-2 reuse less) */
+#endif
 
 /* Tables of triplets [t0, t0 + nt) of one token: 32 bytes each, lo-plane entries then hi-plane entries.
  * The ymm (lo x16 | hi x16) of one activation, sign-multiplied by the digit vector, gives one activation's
@@ -154,13 +157,8 @@ void b4j_tl2_gemm_avx2(const uint8_t *packed, float w_scale, int64_t K, const in
     for (int64_t tb = tile_begin; tb < tile_end; tb += rb) {
         const int64_t te = tb + rb < tile_end ? tb + rb : tile_end;
         int64_t t = 0;
-        for (; t + 4 <= T; t += 4) tl2_pass<4>(packed, w_scale, K, q, act_scale, act_sum, t, y, ldy, m_begin, m_end, tb, te);
-        switch (T - t) {
-            case 3: tl2_pass<3>(packed, w_scale, K, q, act_scale, act_sum, t, y, ldy, m_begin, m_end, tb, te); break;
-            case 2: tl2_pass<2>(packed, w_scale, K, q, act_scale, act_sum, t, y, ldy, m_begin, m_end, tb, te); break;
-            case 1: tl2_pass<1>(packed, w_scale, K, q, act_scale, act_sum, t, y, ldy, m_begin, m_end, tb, te); break;
-            default: break;
-        }
+        for (; t + B4J_TL2_NT <= T; t += B4J_TL2_NT) tl2_pass<B4J_TL2_NT>(packed, w_scale, K, q, act_scale, act_sum, t, y, ldy, m_begin, m_end, tb, te);
+        for (; t < T; t++) tl2_pass<1>(packed, w_scale, K, q, act_scale, act_sum, t, y, ldy, m_begin, m_end, tb, te);
     }
 }
 
