@@ -1,11 +1,13 @@
 /* Quick single-thread timing per supported ISA: I2_S GEMV (T=1) and prefill (T=4, 8), F16 GEMV, then the
  * lookup-table kernels against I2_S on the same data (T=1, 8, 32; the 2B4T shapes), interleaved per case.
- * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] [lut] */
+ * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] [lut [threads]]
+ * (with threads > 1 the rows are split across threads, as the runtime does). */
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "bitnet4j/bitnet4j.h"
@@ -24,7 +26,7 @@ static double best_ns(int n, F f) {
 }
 
 /* I2_S vs LUT on the same random matrix and activations; the scalar rows only at T=1 (slow). */
-static int bench_lut(int iters) {
+static int bench_lut(int iters, int threads) {
     const int64_t shapes[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}};
     std::mt19937 rng(1);
     const int simd_isa = b4j_isa_supported(B4J_ISA_AVX2) ? B4J_ISA_AVX2 : b4j_isa_best();
@@ -47,12 +49,27 @@ static int bench_lut(int iters) {
                 std::vector<float> as((size_t)T, 10.f), y((size_t)(M * T));
                 std::vector<int32_t> sum((size_t)T, 0);
                 const int n = T == 32 ? (iters + 4) / 5 : iters;
+                /* rows split in tile multiples across threads, as the runtime would */
+                auto split = [&](auto call) {
+                    if (threads <= 1) { call(0, M); return; }
+                    std::vector<std::thread> pool;
+                    const int64_t per = (M / 32 + threads - 1) / threads * 32;
+                    for (int i = 0; i < threads; i++) {
+                        int64_t b = i * per < M ? i * per : M, e = (i + 1) * per < M ? (i + 1) * per : M;
+                        pool.emplace_back([=] { call(b, e); });
+                    }
+                    for (auto &th : pool) th.join();
+                };
                 auto i2s = [&](int isa) {
-                    b4j_i2s_gemm(isa, w.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T, y.data(), M, 0, M);
+                    split([&, isa](int64_t b, int64_t e) {
+                        b4j_i2s_gemm(isa, w.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T, y.data(), M, b, e);
+                    });
                 };
                 auto lut = [&](int isa) {
-                    b4j_lut_gemm(isa, layout, packed.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T, y.data(),
-                                 M, 0, M);
+                    split([&, isa](int64_t b, int64_t e) {
+                        b4j_lut_gemm(isa, layout, packed.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T,
+                                     y.data(), M, b, e);
+                    });
                 };
                 double a = best_ns(n, [&] { i2s(simd_isa); });
                 double b = best_ns(n, [&] { lut(lut_isa); });
@@ -64,7 +81,7 @@ static int bench_lut(int iters) {
                             "lut/i2s %.2f\n",
                             (long long)M, (long long)K, (long long)T, b4j_isa_name(simd_isa), a, lname,
                             b4j_isa_name(lut_isa), b, (double)w.size() / a, (double)packed.size() / b, b / a);
-                if (T == 1) {
+                if (T == 1 && threads <= 1) {
                     double sa = best_ns(1, [&] { i2s(B4J_ISA_SCALAR); });
                     double sb = best_ns(1, [&] { lut(B4J_ISA_SCALAR); });
                     std::printf("[%5lld x %5lld] T=1  i2s-scalar %9.0f ns  %s-scalar %9.0f ns\n", (long long)M,
@@ -78,7 +95,7 @@ static int bench_lut(int iters) {
 
 int main(int argc, char **argv) {
     const int iters = argc > 1 ? std::atoi(argv[1]) : 50;
-    if (argc > 2 && std::strcmp(argv[2], "lut") == 0) return bench_lut(iters);
+    if (argc > 2 && std::strcmp(argv[2], "lut") == 0) return bench_lut(iters, argc > 3 ? std::atoi(argv[3]) : 1);
     const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
     std::mt19937 rng(1);
     for (auto &s : shapes) {
