@@ -13,8 +13,8 @@
 
 namespace {
 
-/* int16 bound: a group adds two units of |lo + 16*hi| <= 64 + 16*64 = 1088, so 2176; 15 groups reach
- * 32640 <= 32767. */
+/* int16 bound: lo + 16*hi is the exact partial dot of a unit, so an int16 accumulator holds the exact dot
+ * of WIDEN_GROUPS * 16 weights: |dot| <= 15 * 16 * 128 = 30720 <= 32767 (also between vaddw and vmlal). */
 constexpr int64_t WIDEN_GROUPS = 15;
 constexpr int64_t TAB_BYTES = 32768;  /* tables of one K chunk for the N tokens of a pass, on the stack */
 constexpr int64_t MAX_TILES = 32;     /* row block: int32 dots of up to 32 tiles x N tokens on the stack */

@@ -13,8 +13,9 @@
 
 namespace {
 
-/* int16 bound: a group adds two maddubs results of |lo + 16*hi| <= 96 + 16*96 = 1632, so 3264 per group;
- * 10 groups reach 32640 <= 32767. */
+/* int16 bound: maddubs of (lo, hi) by (1, 16) is lo + 16*hi, the exact partial dot of a unit (it never
+ * saturates: <= 4 * 384), so an int16 accumulator holds the exact dot of WIDEN_GROUPS * 24 weights:
+ * |dot| <= 10 * 24 * 128 = 30720 <= 32767. */
 constexpr int64_t WIDEN_GROUPS = 10;
 constexpr int64_t TAB_BYTES = 32768;   /* tables of one K chunk for the N tokens of a pass, on the stack */
 constexpr int64_t MAX_TILES = 32;      /* row block: int32 dots of up to 32 tiles x 4 tokens on the stack */
