@@ -43,7 +43,7 @@ static void build_tables(const int8_t *qt, int64_t K, int64_t t0, int64_t nt, ui
             const int64_t k = 3 * t + i;
             const int32_t a = k < K ? qt[k] : 0;
             const int32_t lo = b4j_split_lo(a), hi = b4j_split_hi(a);
-            const __m256i x = _mm256_shuffle_epi8(_mm256_set1_epi16((short)((lo & 0xff) | (hi << 8))), sel);
+            const __m256i x = _mm256_shuffle_epi8(_mm256_set1_epi16((short)((lo & 0xff) | ((hi & 0xff) << 8))), sel);
             sum = _mm256_add_epi8(sum, _mm256_sign_epi8(x, digit[i]));
         }
         _mm256_storeu_si256((__m256i *)tab, sum);
