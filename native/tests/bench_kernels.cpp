@@ -1,7 +1,9 @@
 /* Quick single-thread timing per supported ISA: I2_S GEMV (T=1) and prefill (T=4, 8), F16 GEMV, then the
  * lookup-table kernels against I2_S on the same data (T=1, 8, 32; the 2B4T shapes), interleaved per case.
  * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] [lut [threads]]
- * (with threads > 1 the rows are split across threads, as the runtime does). */
+ * (with threads > 1 the rows are split across threads, as the runtime does), or bench_kernels [iterations]
+ * lut-cold: T=1 over 96 MiB of copies of each matrix in turn, so the weights come from DRAM as in decoding
+ * (the plain runs reuse one matrix, which then sits in L2/L3). */
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -93,8 +95,54 @@ static int bench_lut(int iters, int threads) {
     return 0;
 }
 
+/* Decode-like GEMV: rotate through enough copies of the matrix that every call streams it from DRAM. */
+static int bench_lut_cold(int iters) {
+    const int64_t shapes[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}};
+    std::mt19937 rng(1);
+    if (!b4j_lut_supported(B4J_LAYOUT_TL2) && !b4j_lut_supported(B4J_LAYOUT_TL1)) return 0;
+    const int layout = b4j_lut_supported(B4J_LAYOUT_TL2) ? B4J_LAYOUT_TL2 : B4J_LAYOUT_TL1;
+    const int lut_isa = layout == B4J_LAYOUT_TL2 ? B4J_ISA_AVX2 : B4J_ISA_NEON;
+    const int simd_isa = b4j_isa_supported(B4J_ISA_AVX2) ? B4J_ISA_AVX2 : b4j_isa_best();
+    for (auto &s : shapes) {
+        const int64_t M = s[0], K = s[1];
+        std::vector<uint8_t> w0((size_t)(M * K / 4));
+        for (auto &b : w0) {
+            b = 0;
+            for (int j = 0; j < 4; j++) b = (uint8_t)((b << 2) | (rng() % 3));
+        }
+        const int64_t pbytes = b4j_lut_packed_bytes(layout, M, K);
+        const int copies = (int)((96ll << 20) / (int64_t)w0.size()) + 1;
+        std::vector<std::vector<uint8_t>> w(copies, w0), packed(copies, std::vector<uint8_t>((size_t)pbytes));
+        for (auto &p : packed) b4j_lut_pack(layout, w0.data(), M, K, p.data(), 0, M);
+        std::vector<int8_t> q((size_t)K);
+        for (auto &v : q) v = (int8_t)(int)(rng() % 256 - 128);
+        float as = 10.f;
+        int32_t sum = 0;
+        std::vector<float> y((size_t)M);
+        auto rotate = [&](bool lut) {
+            auto t0 = std::chrono::steady_clock::now();
+            for (int c = 0; c < copies; c++) {
+                if (lut) b4j_lut_gemm(lut_isa, layout, packed[c].data(), 1.f, M, K, q.data(), &as, &sum, 1, y.data(), M, 0, M);
+                else b4j_i2s_gemm(simd_isa, w[c].data(), 1.f, M, K, q.data(), &as, &sum, 1, y.data(), M, 0, M);
+            }
+            return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / copies;
+        };
+        double a = 1e30, b = 1e30;
+        for (int i = 0; i < (iters + 9) / 10; i++) {  /* interleaved: the machine's load drifts */
+            double z = rotate(true), x = rotate(false);
+            if (x < a) a = x;
+            if (z < b) b = z;
+        }
+        std::printf("cold [%5lld x %5lld] T=1  i2s-%s %9.0f ns (%5.2f GB/s)  %s-%s %9.0f ns (%5.2f GB/s)  lut/i2s %.2f\n",
+                    (long long)M, (long long)K, b4j_isa_name(simd_isa), a, (double)w0.size() / a,
+                    layout == B4J_LAYOUT_TL2 ? "tl2" : "tl1", b4j_isa_name(lut_isa), b, (double)pbytes / b, b / a);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const int iters = argc > 1 ? std::atoi(argv[1]) : 50;
+    if (argc > 2 && std::strcmp(argv[2], "lut-cold") == 0) return bench_lut_cold(iters);
     if (argc > 2 && std::strcmp(argv[2], "lut") == 0) return bench_lut(iters, argc > 3 ? std::atoi(argv[3]) : 1);
     const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
     std::mt19937 rng(1);
