@@ -24,28 +24,45 @@ constexpr int MAX_N = 4;
 #define B4J_TL2_NT 3  /* tokens per pass: 3 measured best on Zen 3 (4 spills, 1-2 reuse less) */
 #endif
 
-/* Tables of triplets [t0, t0 + nt) of one token: 32 bytes each, lo-plane entries then hi-plane entries.
- * The ymm (lo x16 | hi x16) of one activation, sign-multiplied by the digit vector, gives one activation's
- * contribution to both planes; three of them summed give the triplet's tables. */
+/* Tables of triplets [t0, t0 + nt) of one token, nt <= MAX_CHUNK_TRIPLETS: 32 bytes each, lo-plane entries
+ * then hi-plane entries. The activations are first split into lo / hi byte arrays; then a triplet's three
+ * lo values and three hi values are loaded as one ymm (lo bytes | hi bytes), and pshufb broadcasts
+ * activation i over the 16 entries of its lane, to be sign-multiplied by the digits (psignb) and summed. */
+constexpr int64_t MAX_CHUNK_TRIPLETS = TAB_BYTES / 32;
+
 static void build_tables(const int8_t *qt, int64_t K, int64_t t0, int64_t nt, uint8_t *tab) {
-    __m256i digit[3];
+    alignas(32) int8_t lo[3 * MAX_CHUNK_TRIPLETS + 16], hi[3 * MAX_CHUNK_TRIPLETS + 16];
+    const int64_t k0 = 3 * t0, n = 3 * nt;
+    int64_t i = 0;
+    /* 32 at a time: with u = q + 128 (q ^ 0x80), hi + 8 = (u + 8) >> 4 = avg_epu8(u >> 3, 0), computed
+     * without leaving 8 bits; lo = q - 16*hi wraps correctly in bytes since it lies in [-8, 7] */
+    const __m256i zero = _mm256_setzero_si256(), x80 = _mm256_set1_epi8((char)0x80);
+    for (; i + 32 <= n && k0 + i + 32 <= K; i += 32) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qt + k0 + i));
+        const __m256i u3 = _mm256_and_si256(_mm256_srli_epi16(_mm256_xor_si256(q, x80), 3), _mm256_set1_epi8(0x1f));
+        const __m256i h = _mm256_sub_epi8(_mm256_avg_epu8(u3, zero), _mm256_set1_epi8(8));
+        const __m256i l = _mm256_sub_epi8(q, _mm256_and_si256(_mm256_slli_epi16(h, 4), _mm256_set1_epi8((char)0xf0)));
+        _mm256_store_si256((__m256i *)(lo + i), l);
+        _mm256_store_si256((__m256i *)(hi + i), h);
+    }
+    for (; i < n + 16; i++) {  /* the tail, zero past K, and 16 bytes of slack for the last 16-byte loads */
+        const int32_t a = i < n && k0 + i < K ? qt[k0 + i] : 0;
+        lo[i] = (int8_t)b4j_split_lo(a);
+        hi[i] = (int8_t)b4j_split_hi(a);
+    }
+    __m256i digit[3], sel[3];
     for (int i = 0; i < 3; i++) {
         alignas(32) int8_t d[32];
         for (int e = 0; e < 16; e++) d[e] = d[16 + e] = b4j_tl2_digits[e][i];
         digit[i] = _mm256_load_si256((const __m256i *)d);
+        sel[i] = _mm256_set1_epi8((char)i);
     }
-    /* pshufb selector: lane 0 takes byte 0 (lo) everywhere, lane 1 byte 1 (hi) */
-    const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                         1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-    for (int64_t t = t0; t < t0 + nt; t++, tab += 32) {
-        __m256i sum = _mm256_setzero_si256();
-        for (int i = 0; i < 3; i++) {
-            const int64_t k = 3 * t + i;
-            const int32_t a = k < K ? qt[k] : 0;
-            const int32_t lo = b4j_split_lo(a), hi = b4j_split_hi(a);
-            const __m256i x = _mm256_shuffle_epi8(_mm256_set1_epi16((short)((lo & 0xff) | ((hi & 0xff) << 8))), sel);
-            sum = _mm256_add_epi8(sum, _mm256_sign_epi8(x, digit[i]));
-        }
+    for (int64_t t = 0; t < nt; t++, tab += 32) {
+        const __m256i x = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(lo + 3 * t))),
+                                                  _mm_loadu_si128((const __m128i *)(hi + 3 * t)), 1);
+        __m256i sum = _mm256_sign_epi8(_mm256_shuffle_epi8(x, sel[0]), digit[0]);
+        sum = _mm256_add_epi8(sum, _mm256_sign_epi8(_mm256_shuffle_epi8(x, sel[1]), digit[1]));
+        sum = _mm256_add_epi8(sum, _mm256_sign_epi8(_mm256_shuffle_epi8(x, sel[2]), digit[2]));
         _mm256_storeu_si256((__m256i *)tab, sum);
     }
 }
@@ -153,8 +170,9 @@ void b4j_tl2_gemm_avx2(const uint8_t *packed, float w_scale, int64_t K, const in
                        const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
     if (T <= 0 || m_begin >= m_end) return;
     const int64_t tile_begin = m_begin / 32, tile_end = (m_end + 31) / 32;
-    /* With several token passes, a smaller row block keeps its weights in L2 between the passes. */
-    const int64_t rb = T <= MAX_N ? MAX_TILES : 8;
+    /* Row blocks amortize the table builds (once per block, token and K chunk); the block's weights are
+     * re-read once per token pass, from L2 or L3. */
+    const int64_t rb = MAX_TILES;
     for (int64_t tb = tile_begin; tb < tile_end; tb += rb) {
         const int64_t te = tb + rb < tile_end ? tb + rb : tile_end;
         int64_t t = 0;
