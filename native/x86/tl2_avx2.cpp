@@ -18,7 +18,7 @@ namespace {
  * |dot| <= 10 * 24 * 128 = 30720 <= 32767. */
 constexpr int64_t WIDEN_GROUPS = 10;
 constexpr int64_t TAB_BYTES = 32768;   /* tables of one K chunk for the N tokens of a pass, on the stack */
-constexpr int64_t MAX_TILES = 32;      /* row block: int32 dots of up to 32 tiles x 4 tokens on the stack */
+constexpr int64_t MAX_TILES = 64;      /* row block: int32 dots of up to 64 tiles x 3 tokens on the stack */
 constexpr int MAX_N = 4;
 #ifndef B4J_TL2_NT
 #define B4J_TL2_NT 3  /* tokens per pass: 3 measured best on Zen 3 (4 spills, 1-2 reuse less) */
