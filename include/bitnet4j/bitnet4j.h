@@ -118,7 +118,9 @@ int b4j_lut_pack(int layout, const uint8_t *i2s, int64_t M, int64_t K, uint8_t *
 /* Same contract and bit-identical results as b4j_i2s_gemm, over a matrix repacked by b4j_lut_pack.
  * isa: B4J_ISA_SCALAR (both layouts), B4J_ISA_AVX2 (TL2), B4J_ISA_NEON or B4J_ISA_NEON_DOTPROD (TL1), or
  * B4J_ISA_AUTO (the layout's SIMD kernel if supported and the active ISA is not scalar, else scalar);
- * anything else returns B4J_EISA. */
+ * anything else returns B4J_EISA. The SIMD kernels keep their tables and int32 sums on the stack (up to
+ * ~72 KiB per call). A row range need not be tile-aligned: a tile shared by two callers is computed by both,
+ * each writing only its own rows. */
 int b4j_lut_gemm(int isa, int layout, const uint8_t *packed, float w_scale, int64_t M, int64_t K,
                  const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
