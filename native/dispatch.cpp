@@ -1,4 +1,6 @@
 /* Public entry points: argument checks, CPU feature detection and runtime dispatch to one kernel file. */
+#include <stdint.h>
+
 #include "internal.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -153,6 +155,65 @@ int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n) {
 int b4j_f32_to_f16(const float *src, uint16_t *dst, int64_t n) {
     if (!src || !dst || n < 0) return B4J_EBADARG;
     for (int64_t i = 0; i < n; i++) dst[i] = b4j_ref_f32_to_f16(src[i]);
+    return B4J_OK;
+}
+
+/* ---------------------------------------------------------------- lookup-table kernels */
+
+static int lut_shape_ok(int layout, int64_t M, int64_t K) {
+    return (layout == B4J_LAYOUT_TL1 || layout == B4J_LAYOUT_TL2) && M > 0 && K > 0 && K % B4J_I2S_BLOCK == 0;
+}
+
+/* The SIMD kernel for a layout on this build and CPU, or null. */
+static b4j_lut_gemm_fn lut_simd(int layout, int isa) {
+#if defined(B4J_HAVE_AVX2)
+    if (layout == B4J_LAYOUT_TL2 && isa == B4J_ISA_AVX2 && b4j_isa_supported(B4J_ISA_AVX2)) return b4j_tl2_gemm_avx2;
+#endif
+#if defined(B4J_HAVE_NEON)
+    /* dotprod does not help table lookups: both ARM ISAs run the baseline NEON kernel */
+    if (layout == B4J_LAYOUT_TL1 && (isa == B4J_ISA_NEON || isa == B4J_ISA_NEON_DOTPROD) && b4j_isa_supported(isa))
+        return b4j_tl1_gemm_neon;
+#endif
+    (void)layout; (void)isa;
+    return 0;
+}
+
+static int lut_simd_isa(int layout) { return layout == B4J_LAYOUT_TL2 ? B4J_ISA_AVX2 : B4J_ISA_NEON; }
+
+int b4j_lut_supported(int layout) {
+    return (layout == B4J_LAYOUT_TL1 || layout == B4J_LAYOUT_TL2) && lut_simd(layout, lut_simd_isa(layout)) != 0;
+}
+
+int64_t b4j_lut_packed_bytes(int layout, int64_t M, int64_t K) {
+    if (!lut_shape_ok(layout, M, K)) return B4J_EBADARG;
+    const int64_t tiles = (M + B4J_LUT_TILE - 1) / B4J_LUT_TILE;
+    const int64_t tile_bytes = b4j_lut_tile_bytes(layout, K);
+    if (tile_bytes > INT64_MAX / tiles) return B4J_EBADARG;
+    return tiles * tile_bytes;
+}
+
+int b4j_lut_pack(int layout, const uint8_t *i2s, int64_t M, int64_t K, uint8_t *out, int64_t m_begin, int64_t m_end) {
+    if (!i2s || !out || !lut_shape_ok(layout, M, K)) return B4J_EBADARG;
+    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    return b4j_lut_pack_rows(layout, i2s, M, K, out, m_begin, m_end);
+}
+
+int b4j_lut_gemm(int isa, int layout, const uint8_t *packed, float w_scale, int64_t M, int64_t K,
+                 const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (!packed || !q || !act_scale || !act_sum || !y) return B4J_EBADARG;
+    if (!lut_shape_ok(layout, M, K) || T < 0 || ldy < M) return B4J_EBADARG;
+    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    b4j_lut_gemm_fn fn = 0;
+    if (isa == B4J_ISA_AUTO) {
+        fn = b4j_isa_active() != B4J_ISA_SCALAR ? lut_simd(layout, lut_simd_isa(layout)) : 0;
+        if (!fn) isa = B4J_ISA_SCALAR;
+    } else if (isa != B4J_ISA_SCALAR) {
+        fn = lut_simd(layout, isa);
+        if (!fn) return B4J_EISA;
+    }
+    if (!fn) fn = layout == B4J_LAYOUT_TL2 ? b4j_tl2_gemm_ref : b4j_tl1_gemm_ref;
+    fn(packed, w_scale, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
     return B4J_OK;
 }
 

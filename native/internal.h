@@ -44,6 +44,60 @@ static inline float b4j_epilogue(int32_t dot, int32_t act_sum, float act_scale, 
     return v * w_scale;
 }
 
+/* ---- lookup-table (TL1/TL2) layouts: bitnet4j's in-memory repacks of I2_S, see lut_pack.cpp ----
+ * Rows come in tiles of B4J_LUT_TILE = 32; tile i holds rows 32i..32i+31 as groups_per_row consecutive
+ * groups. Inside a group, byte r of every 32-byte vector belongs to row r of the tile.
+ *  TL2 group = 8 triplets (24 weights, K zero-padded to a multiple of 24), 160 bytes:
+ *      4 index vectors (vector p: low nibble = triplet 2p, high nibble = triplet 2p+1), then 1 sign vector
+ *      (bit j = triplet j negative). A triplet (w0, w1, w2) = weights 3t, 3t+1, 3t+2 has v = 9w0 + 3w1 + w2,
+ *      index |v| (0..13) and sign v < 0, so w.q = +-table[|v|] with table[e] the dot of e's balanced-ternary
+ *      digits with the activations.
+ *  TL1 group = 8 pairs (16 weights; K % 128 == 0 needs no padding), 128 bytes: 4 index vectors (vector p:
+ *      low nibble = pair 2p, high nibble = pair 2p+1), index 3w0 + w1 + 4 (0..8). */
+#define B4J_TL2_GROUP_WEIGHTS 24
+#define B4J_TL2_GROUP_BYTES 160
+#define B4J_TL1_GROUP_WEIGHTS 16
+#define B4J_TL1_GROUP_BYTES 128
+
+static inline int64_t b4j_lut_groups(int layout, int64_t K) {
+    return layout == B4J_LAYOUT_TL2 ? (K + B4J_TL2_GROUP_WEIGHTS - 1) / B4J_TL2_GROUP_WEIGHTS
+                                    : K / B4J_TL1_GROUP_WEIGHTS;
+}
+static inline int64_t b4j_lut_tile_bytes(int layout, int64_t K) {
+    return b4j_lut_groups(layout, K) * (layout == B4J_LAYOUT_TL2 ? B4J_TL2_GROUP_BYTES : B4J_TL1_GROUP_BYTES);
+}
+
+/* The SIMD kernels look tables up bytewise, but a sum of 3 int8 values needs 10 bits. They split every
+ * activation linearly, q = lo + 16*hi with lo in [-8, 7] and hi in [-8, 8], so that the tables of lo and
+ * of hi are each int8 (|sum of 3| <= 24) and the sign of a triplet applies to each plane separately. */
+static inline int32_t b4j_split_hi(int32_t q) { return (q + 136) / 16 - 8; }  /* round(q/16), ties up */
+static inline int32_t b4j_split_lo(int32_t q) { return q - 16 * b4j_split_hi(q); }
+
+/* Digits (w0, w1, w2) of the table entries: TL2 entry e = 9w0 + 3w1 + w2 (e <= 13; 14, 15 unused = 0),
+ * TL1 entry e = 3w0 + w1 + 4 (e <= 8; 9..15 unused = 0). Defined in lut_pack.cpp. */
+extern const int8_t b4j_tl2_digits[16][3];
+extern const int8_t b4j_tl1_digits[16][2];
+
+typedef void (*b4j_lut_gemm_fn)(const uint8_t *packed, float w_scale, int64_t K,
+                                const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                                float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+
+/* Repack rows [m_begin, m_end); returns B4J_OK or B4J_EBADARG (invalid code 3). */
+int b4j_lut_pack_rows(int layout, const uint8_t *i2s, int64_t M, int64_t K, uint8_t *out,
+                      int64_t m_begin, int64_t m_end);
+void b4j_tl2_gemm_ref(const uint8_t *packed, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                      const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+void b4j_tl1_gemm_ref(const uint8_t *packed, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                      const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+#if defined(B4J_HAVE_AVX2)
+void b4j_tl2_gemm_avx2(const uint8_t *packed, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                       const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+#endif
+#if defined(B4J_HAVE_NEON)
+void b4j_tl1_gemm_neon(const uint8_t *packed, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
+                       const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+#endif
+
 float b4j_ref_f16_to_f32(uint16_t h);
 uint16_t b4j_ref_f32_to_f16(float f);
 

@@ -30,12 +30,14 @@ run() {  # run <qemu cpu> <isa that must be tested> <isa that must be skipped or
   if ! QEMU_CPU=$cpu ctest --test-dir "$build" --output-on-failure -V >"$log" 2>&1; then
     cat "$log"; echo "FAILED: ctest under QEMU_CPU=$cpu"; status=1; return
   fi
-  grep -E '^[0-9]+: (TEST |SKIP |SUMMARY|bitnet4j |conversions|  [a-z0-9_]+: )' "$log" | sed -E 's/^[0-9]+: //'
+  grep -E '^[0-9]+: (TEST |SKIP |SUMMARY|bitnet4j |conversions|  [a-z0-9_]+: |  packed bytes)' "$log" | sed -E 's/^[0-9]+: //'
   for isa in $want; do
     grep -q "TEST $isa vs scalar" "$log" || { echo "FAILED: $isa was not tested under $cpu"; status=1; }
+    grep -q "TEST lut tl1 $isa vs i2s scalar" "$log" || { echo "FAILED: tl1 on $isa was not tested under $cpu"; status=1; }
   done
   for isa in $skip; do
     grep -q "SKIP $isa: not supported by this CPU" "$log" || { echo "FAILED: $isa was not skipped under $cpu"; status=1; }
+    grep -q "SKIP lut tl1 $isa: not supported by this CPU" "$log" || { echo "FAILED: tl1 on $isa was not skipped under $cpu"; status=1; }
   done
 }
 run cortex-a53 "neon" "neon-dotprod"

@@ -91,6 +91,40 @@ int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K,
 int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n);
 int b4j_f32_to_f16(const float *src, uint16_t *dst, int64_t n);
 
+
+/*
+ * Lookup-table kernels over weights repacked at load time from canonical I2_S. layout: B4J_LAYOUT_TL2
+ * (3-weight groups: 4-bit index + sign bit, AVX2 pshufb) or B4J_LAYOUT_TL1 (2-weight groups, 4-bit index,
+ * NEON tbl). The repacked layouts are bitnet4j's own in-memory formats (not bitnet.cpp's file formats):
+ * rows are grouped in tiles of 32 (the last tile zero-padded), K is zero-padded to whole groups, and every
+ * byte belongs to exactly one row, so any row ranges can be packed concurrently.
+ * b4j_lut_gemm consumes the same I8_S activations as b4j_i2s_gemm and its output is bit-identical to it.
+ */
+#define B4J_LAYOUT_TL1 1
+#define B4J_LAYOUT_TL2 2
+#define B4J_LUT_TILE 32  /* rows per tile of a repacked matrix */
+
+/* 1 if a SIMD kernel for the layout runs on this CPU (the scalar reference always exists). */
+int b4j_lut_supported(int layout);
+
+/* Bytes of the repacked M x K matrix, or < 0 for a bad layout or shape (M <= 0, K <= 0, K % 128 != 0). */
+int64_t b4j_lut_packed_bytes(int layout, int64_t M, int64_t K);
+
+/* Repack rows [m_begin, m_end) from canonical I2_S (as b4j_i2s_gemm reads it) into out, which holds
+ * b4j_lut_packed_bytes(layout, M, K) bytes. The call whose m_end == M also zeroes the padding rows of the
+ * last tile. Returns B4J_EBADARG for a bad shape or range, or if a weight has the invalid code 3. */
+int b4j_lut_pack(int layout, const uint8_t *i2s, int64_t M, int64_t K, uint8_t *out, int64_t m_begin, int64_t m_end);
+
+/* Same contract and bit-identical results as b4j_i2s_gemm, over a matrix repacked by b4j_lut_pack.
+ * isa: B4J_ISA_SCALAR (both layouts), B4J_ISA_AVX2 (TL2), B4J_ISA_NEON or B4J_ISA_NEON_DOTPROD (TL1), or
+ * B4J_ISA_AUTO (the layout's SIMD kernel if supported and the active ISA is not scalar, else scalar);
+ * anything else returns B4J_EISA. The SIMD kernels keep their tables and int32 sums on the stack (up to
+ * ~72 KiB per call). A row range need not be tile-aligned: a tile shared by two callers is computed by both,
+ * each writing only its own rows. */
+int b4j_lut_gemm(int isa, int layout, const uint8_t *packed, float w_scale, int64_t M, int64_t K,
+                 const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+
 #ifdef __cplusplus
 }
 #endif

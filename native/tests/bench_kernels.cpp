@@ -1,15 +1,149 @@
-/* Quick single-thread timing per supported ISA: I2_S GEMV (T=1) and prefill (T=4, 8), F16 GEMV.
- * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] */
+/* Quick single-thread timing per supported ISA: I2_S GEMV (T=1) and prefill (T=4, 8), F16 GEMV, then the
+ * lookup-table kernels against I2_S on the same data (T=1, 8, 32; the 2B4T shapes), interleaved per case.
+ * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] [lut [threads]]
+ * (with threads > 1 the rows are split across threads, as the runtime does), or bench_kernels [iterations]
+ * lut-cold: T=1 over 96 MiB of copies of each matrix in turn, so the weights come from DRAM as in decoding
+ * (the plain runs reuse one matrix, which then sits in L2/L3). */
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "bitnet4j/bitnet4j.h"
 
+template <class F>
+static double best_ns(int n, F f) {
+    f();  /* warm-up */
+    double best = 1e30;
+    for (int i = 0; i < n; i++) {
+        auto t0 = std::chrono::steady_clock::now();
+        f();
+        double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+        if (ns < best) best = ns;
+    }
+    return best;
+}
+
+/* I2_S vs LUT on the same random matrix and activations; the scalar rows only at T=1 (slow). */
+static int bench_lut(int iters, int threads) {
+    const int64_t shapes[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}};
+    std::mt19937 rng(1);
+    const int simd_isa = b4j_isa_supported(B4J_ISA_AVX2) ? B4J_ISA_AVX2 : b4j_isa_best();
+    for (int layout : {B4J_LAYOUT_TL2, B4J_LAYOUT_TL1}) {
+        if (!b4j_lut_supported(layout)) continue;
+        const int lut_isa = layout == B4J_LAYOUT_TL2 ? B4J_ISA_AVX2 : B4J_ISA_NEON;
+        const char *lname = layout == B4J_LAYOUT_TL2 ? "tl2" : "tl1";
+        for (auto &s : shapes) {
+            const int64_t M = s[0], K = s[1];
+            std::vector<uint8_t> w((size_t)(M * K / 4));
+            for (auto &b : w) {
+                b = 0;
+                for (int j = 0; j < 4; j++) b = (uint8_t)((b << 2) | (rng() % 3));
+            }
+            std::vector<uint8_t> packed((size_t)b4j_lut_packed_bytes(layout, M, K));
+            b4j_lut_pack(layout, w.data(), M, K, packed.data(), 0, M);
+            for (int64_t T : {1, 8, 32}) {
+                std::vector<int8_t> q((size_t)(K * T));
+                for (auto &v : q) v = (int8_t)(int)(rng() % 256 - 128);
+                std::vector<float> as((size_t)T, 10.f), y((size_t)(M * T));
+                std::vector<int32_t> sum((size_t)T, 0);
+                const int n = T == 32 ? (iters + 4) / 5 : iters;
+                /* rows split in tile multiples across threads, as the runtime would */
+                auto split = [&](auto call) {
+                    if (threads <= 1) { call(0, M); return; }
+                    std::vector<std::thread> pool;
+                    const int64_t per = (M / 32 + threads - 1) / threads * 32;
+                    for (int i = 0; i < threads; i++) {
+                        int64_t b = i * per < M ? i * per : M, e = (i + 1) * per < M ? (i + 1) * per : M;
+                        pool.emplace_back([=] { call(b, e); });
+                    }
+                    for (auto &th : pool) th.join();
+                };
+                auto i2s = [&](int isa) {
+                    split([&, isa](int64_t b, int64_t e) {
+                        b4j_i2s_gemm(isa, w.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T, y.data(), M, b, e);
+                    });
+                };
+                auto lut = [&](int isa) {
+                    split([&, isa](int64_t b, int64_t e) {
+                        b4j_lut_gemm(isa, layout, packed.data(), 1.f, M, K, q.data(), as.data(), sum.data(), T,
+                                     y.data(), M, b, e);
+                    });
+                };
+                double a = best_ns(n, [&] { i2s(simd_isa); });
+                double b = best_ns(n, [&] { lut(lut_isa); });
+                double a2 = best_ns(n, [&] { i2s(simd_isa); });  /* again: interleaved, the load drifts */
+                double b2 = best_ns(n, [&] { lut(lut_isa); });
+                a = a < a2 ? a : a2;
+                b = b < b2 ? b : b2;
+                std::printf("[%5lld x %5lld] T=%-2lld i2s-%s %11.0f ns  %s-%s %11.0f ns  (%5.2f GB/s vs %5.2f GB/s)  "
+                            "lut/i2s %.2f\n",
+                            (long long)M, (long long)K, (long long)T, b4j_isa_name(simd_isa), a, lname,
+                            b4j_isa_name(lut_isa), b, (double)w.size() / a, (double)packed.size() / b, b / a);
+                if (T == 1 && threads <= 1) {
+                    double sa = best_ns(1, [&] { i2s(B4J_ISA_SCALAR); });
+                    double sb = best_ns(1, [&] { lut(B4J_ISA_SCALAR); });
+                    std::printf("[%5lld x %5lld] T=1  i2s-scalar %9.0f ns  %s-scalar %9.0f ns\n", (long long)M,
+                                (long long)K, sa, lname, sb);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Decode-like GEMV: rotate through enough copies of the matrix that every call streams it from DRAM. */
+static int bench_lut_cold(int iters) {
+    const int64_t shapes[][2] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}};
+    std::mt19937 rng(1);
+    if (!b4j_lut_supported(B4J_LAYOUT_TL2) && !b4j_lut_supported(B4J_LAYOUT_TL1)) return 0;
+    const int layout = b4j_lut_supported(B4J_LAYOUT_TL2) ? B4J_LAYOUT_TL2 : B4J_LAYOUT_TL1;
+    const int lut_isa = layout == B4J_LAYOUT_TL2 ? B4J_ISA_AVX2 : B4J_ISA_NEON;
+    const int simd_isa = b4j_isa_supported(B4J_ISA_AVX2) ? B4J_ISA_AVX2 : b4j_isa_best();
+    for (auto &s : shapes) {
+        const int64_t M = s[0], K = s[1];
+        std::vector<uint8_t> w0((size_t)(M * K / 4));
+        for (auto &b : w0) {
+            b = 0;
+            for (int j = 0; j < 4; j++) b = (uint8_t)((b << 2) | (rng() % 3));
+        }
+        const int64_t pbytes = b4j_lut_packed_bytes(layout, M, K);
+        const int copies = (int)((96ll << 20) / (int64_t)w0.size()) + 1;
+        std::vector<std::vector<uint8_t>> w(copies, w0), packed(copies, std::vector<uint8_t>((size_t)pbytes));
+        for (auto &p : packed) b4j_lut_pack(layout, w0.data(), M, K, p.data(), 0, M);
+        std::vector<int8_t> q((size_t)K);
+        for (auto &v : q) v = (int8_t)(int)(rng() % 256 - 128);
+        float as = 10.f;
+        int32_t sum = 0;
+        std::vector<float> y((size_t)M);
+        auto rotate = [&](bool lut) {
+            auto t0 = std::chrono::steady_clock::now();
+            for (int c = 0; c < copies; c++) {
+                if (lut) b4j_lut_gemm(lut_isa, layout, packed[c].data(), 1.f, M, K, q.data(), &as, &sum, 1, y.data(), M, 0, M);
+                else b4j_i2s_gemm(simd_isa, w[c].data(), 1.f, M, K, q.data(), &as, &sum, 1, y.data(), M, 0, M);
+            }
+            return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / copies;
+        };
+        double a = 1e30, b = 1e30;
+        for (int i = 0; i < (iters + 9) / 10; i++) {  /* interleaved: the machine's load drifts */
+            double z = rotate(true), x = rotate(false);
+            if (x < a) a = x;
+            if (z < b) b = z;
+        }
+        std::printf("cold [%5lld x %5lld] T=1  i2s-%s %9.0f ns (%5.2f GB/s)  %s-%s %9.0f ns (%5.2f GB/s)  lut/i2s %.2f\n",
+                    (long long)M, (long long)K, b4j_isa_name(simd_isa), a, (double)w0.size() / a,
+                    layout == B4J_LAYOUT_TL2 ? "tl2" : "tl1", b4j_isa_name(lut_isa), b, (double)pbytes / b, b / a);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const int iters = argc > 1 ? std::atoi(argv[1]) : 50;
+    if (argc > 2 && std::strcmp(argv[2], "lut-cold") == 0) return bench_lut_cold(iters);
+    if (argc > 2 && std::strcmp(argv[2], "lut") == 0) return bench_lut(iters, argc > 3 ? std::atoi(argv[3]) : 1);
     const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
     std::mt19937 rng(1);
     for (auto &s : shapes) {

@@ -50,4 +50,18 @@ final class NativeKernels {
     static native int b4j_f16_to_f32(@Cast("const uint16_t*") long src, @Cast("float*") long dst, long n);
 
     static native int b4j_f32_to_f16(@Cast("const float*") long src, @Cast("uint16_t*") long dst, long n);
+
+    static final int LAYOUT_TL1 = 1, LAYOUT_TL2 = 2, LUT_TILE = 32;
+
+    static native int b4j_lut_supported(int layout);
+
+    static native long b4j_lut_packed_bytes(int layout, long rows, long cols);
+
+    static native int b4j_lut_pack(int layout, @Cast("const uint8_t*") long i2s, long rows, long cols,
+            @Cast("uint8_t*") long out, long rowBegin, long rowEnd);
+
+    static native int b4j_lut_gemm(int isa, int layout, @Cast("const uint8_t*") long packed, float wScale, long rows,
+            long cols, @Cast("const int8_t*") long q, @Cast("const float*") long actScale,
+            @Cast("const int32_t*") long actSum, long tokens, @Cast("float*") long y, long ldy, long rowBegin,
+            long rowEnd);
 }
