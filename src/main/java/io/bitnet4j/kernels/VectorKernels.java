@@ -476,9 +476,24 @@ public final class VectorKernels implements Kernels {
             short[] qp = splitActivations(q, tokens, k, chunks, vb);
             MemorySegment data = w.data(), ws = w.scales();
             int[] dots = new int[4];
+            int t4 = tokens & ~3;
+            // Four tokens at a time, one row: each weight vector is loaded and split once for four tokens.
+            for (int m = rowBegin; m < rowEnd; m++) {
+                float ws_m = ws.getAtIndex(JAVA_FLOAT_UNALIGNED, m);
+                for (int t = 0; t < t4; t += 4) {
+                    i8Dot1x4(data, (long) m * k, qp, t * vecElems, vecElems, chunks, dots);
+                    for (int u = 0; u < 4; u++) {
+                        int tt = t + u;
+                        int dot = dots[u] + i8Tail(data, (long) m * k, q, (long) tt * k, vecElems, k);
+                        y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) tt * ldy + m,
+                                JavaKernels.i8Epilogue(dot, actScale.getAtIndex(JAVA_FLOAT_UNALIGNED, tt), ws_m));
+                    }
+                }
+            }
+            // The remaining tokens (all of them for decode) in row blocks that stay in L2 across tokens.
             for (int m0 = rowBegin; m0 < rowEnd; m0 += I8_ROW_BLOCK) {
                 int m1 = Math.min(rowEnd, m0 + I8_ROW_BLOCK);
-                for (int t = 0; t < tokens; t++) {
+                for (int t = t4; t < tokens; t++) {
                     float s = actScale.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
                     long qBase = (long) t * k;
                     int qOff = t * vecElems;
@@ -563,6 +578,33 @@ public final class VectorKernels implements Kernels {
             out[1] = a1.reduceLanes(VectorOperators.ADD);
             out[2] = a2.reduceLanes(VectorOperators.ADD);
             out[3] = a3.reduceLanes(VectorOperators.ADD);
+        }
+
+        /** One row, four consecutive tokens (split activations vecElems apart): weights split once. */
+        private void i8Dot1x4(MemorySegment data, long rowStart, short[] qp, int qOff, int vecElems, int chunks, int[] out) {
+            VectorSpecies<Short> ss = shorts();
+            int vb = ss.vectorByteSize(), lanes = ss.length();
+            IntVector a0 = IntVector.zero(ints()), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < chunks; c++) {
+                ShortVector wv = ShortVector.fromMemorySegment(ss, data, rowStart + (long) c * vb, LE);
+                ShortVector lo = wv.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+                ShortVector hi = wv.lanewise(VectorOperators.ASHR, 8);
+                int qi = qOff + c * vb;
+                a0 = widen(a0, i8Pairs2(lo, hi, qp, qi, lanes));
+                a1 = widen(a1, i8Pairs2(lo, hi, qp, qi + vecElems, lanes));
+                a2 = widen(a2, i8Pairs2(lo, hi, qp, qi + 2 * vecElems, lanes));
+                a3 = widen(a3, i8Pairs2(lo, hi, qp, qi + 3 * vecElems, lanes));
+            }
+            out[0] = a0.reduceLanes(VectorOperators.ADD);
+            out[1] = a1.reduceLanes(VectorOperators.ADD);
+            out[2] = a2.reduceLanes(VectorOperators.ADD);
+            out[3] = a3.reduceLanes(VectorOperators.ADD);
+        }
+
+        /** lo * even + hi * odd with already split weights and the token's split activations at qi. */
+        private ShortVector i8Pairs2(ShortVector lo, ShortVector hi, short[] qp, int qi, int lanes) {
+            VectorSpecies<Short> ss = shorts();
+            return lo.mul(ShortVector.fromArray(ss, qp, qi)).add(hi.mul(ShortVector.fromArray(ss, qp, qi + lanes)));
         }
 
         // ---------------------------------------------------------------------------------------------------
