@@ -146,6 +146,27 @@ int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K, const uint16_
     return B4J_OK;
 }
 
+int b4j_i8_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, int8_t *q, float *scales,
+                         int64_t m_begin, int64_t m_end) {
+    if (!f16 || !q || !scales || M <= 0 || K <= 0) return B4J_EBADARG;
+    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    b4j_ref_i8_quantize_rows(f16, K, q, scales, m_begin, m_end);
+    return B4J_OK;
+}
+
+int b4j_i8_gemm(int isa, const int8_t *w, const float *w_scales, int64_t M, int64_t K,
+                const int8_t *q, const float *act_scale, int64_t T, float *y, int64_t ldy,
+                int64_t m_begin, int64_t m_end) {
+    if (!w || !w_scales || !q || !act_scale || !y) return B4J_EBADARG;
+    /* K <= 65536 keeps every dot inside int32: |dot| <= 127 * 128 * 65536 = 2^30 - 2^23 */
+    if (M <= 0 || K <= 0 || K > 65536 || T < 0 || ldy < M) return B4J_EBADARG;
+    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    const b4j_kernels *k = resolve(isa);
+    if (!k) return B4J_EISA;
+    (k->i8_gemm ? k->i8_gemm : b4j_kernels_ref.i8_gemm)(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
+    return B4J_OK;
+}
+
 int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n) {
     if (!src || !dst || n < 0) return B4J_EBADARG;
     for (int64_t i = 0; i < n; i++) dst[i] = b4j_ref_f16_to_f32(src[i]);

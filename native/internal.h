@@ -14,12 +14,15 @@ typedef void (*b4j_i2s_gemm_fn)(const uint8_t *w, float w_scale, int64_t K,
                                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 typedef void (*b4j_f16_gemm_fn)(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
                                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+typedef void (*b4j_i8_gemm_fn)(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                               const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 
 /* One entry per ISA; a null member falls back to the scalar reference. */
 typedef struct {
     b4j_quantize_fn quantize_i8s;
     b4j_i2s_gemm_fn i2s_gemm;
     b4j_f16_gemm_fn f16_gemm;
+    b4j_i8_gemm_fn i8_gemm;
 } b4j_kernels;
 
 extern const b4j_kernels b4j_kernels_ref;
@@ -97,6 +100,15 @@ void b4j_tl2_gemm_avx2(const uint8_t *packed, float w_scale, int64_t K, const in
 void b4j_tl1_gemm_neon(const uint8_t *packed, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
                        const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 #endif
+
+/* The I8 epilogue: ((float)dot / act_scale) * w_scale, left to right in float (no act_sum: the weights are
+ * symmetric, so there is no zero point to correct for). */
+static inline float b4j_i8_epilogue(int32_t dot, float act_scale, float w_scale) {
+    float v = (float)dot / act_scale;
+    return v * w_scale;
+}
+
+void b4j_ref_i8_quantize_rows(const uint16_t *f16, int64_t K, int8_t *q, float *scales, int64_t m_begin, int64_t m_end);
 
 float b4j_ref_f16_to_f32(uint16_t h);
 uint16_t b4j_ref_f32_to_f16(float f);

@@ -125,6 +125,32 @@ int b4j_lut_gemm(int isa, int layout, const uint8_t *packed, float w_scale, int6
                  const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 
+/*
+ * Row-quantized int8 matrices (the optional quantized output projection).
+ *
+ * I8 format: an M x K matrix is M*K int8 codes, row m at byte m*K, every code in [-127, 127] (never -128),
+ * plus one float scale per row: w[m][k] ~= scales[m] * q[m*K + k].
+ *
+ * b4j_i8_quantize_rows packs rows [m_begin, m_end) of the F16 matrix f16 (row m at f16 + m*K), writing
+ * q[m*K .. m*K+K) and scales[m] for those rows only:
+ *   a = f16 -> f32 of each element, non-finite elements (Inf, NaN) counted as 0 (the Java side rejects such
+ *       tables before packing; this only keeps the packer defined);
+ *   max = max |a| (float); scale = max / 127.0f (float division); max == 0: scale 0 and every code 0;
+ *   q = clamp(round_half_even(a / scale), -127, 127), the division in float.
+ * Scalar on every ISA (it runs once, at load time; callers split rows across threads).
+ *
+ * b4j_i8_gemm: for t in [0, T) and m in [m_begin, m_end):
+ *   dot = sum_k w[m*K + k] * q[t*K + k]                 (exact int32; callers guarantee K <= 65536)
+ *   y[t*ldy + m] = ((float)dot / act_scale[t]) * w_scales[m]   (two float roundings, in this order)
+ * q / act_scale are I8_S activations (b4j_quantize_i8s; the per-token sum is not needed: symmetric weights).
+ * Any K >= 1 (no block constraint); 0 <= m_begin <= m_end <= M; ldy >= M.
+ */
+int b4j_i8_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, int8_t *q, float *scales,
+                         int64_t m_begin, int64_t m_end);
+int b4j_i8_gemm(int isa, const int8_t *w, const float *w_scales, int64_t M, int64_t K,
+                const int8_t *q, const float *act_scale, int64_t T, float *y, int64_t ldy,
+                int64_t m_begin, int64_t m_end);
+
 #ifdef __cplusplus
 }
 #endif

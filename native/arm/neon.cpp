@@ -224,6 +224,80 @@ static inline void f16_rows(const uint16_t *w, int64_t K, const uint16_t *x, int
     }
 }
 
+/* ---------------------------------------------------------------- I8 GEMM */
+
+/* Exact int8 x int8 dots on baseline NEON: vmull_s8 (low 8 bytes) then vmlal_high_s8 (high 8 bytes) leave
+ * each int16 lane with the sum of two products. |x| <= 128 and |w| <= 127 (codes are symmetric), so a
+ * product is at most 16256 and two at most 32512 <= 32767: no wrap. vpadalq_s16 then folds the lane pairs
+ * into int32 straight away (a third product could overflow). The K tail (< 16) is scalar: integer sums, so
+ * bit-exact in any order. Scalar reference: i8_gemm_ref in ref/kernels_ref.cpp. */
+template <int R, int N>
+static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t dot[R][N], const int8_t *next) {
+    int32x4_t acc[R][N];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc[r][n] = vdupq_n_s32(0);
+    int64_t k = 0;
+    for (; k + 16 <= K; k += 16) {
+        /* the next tile's rows, one tile ahead; R*16 bytes per step keeps pace with this tile */
+        if (next && (k & 63) == 0)
+            for (int p = 0; p < R * 64; p += 64) __builtin_prefetch(next + R * k + p);
+        int8x16_t wv[R];
+        for (int r = 0; r < R; r++) wv[r] = vld1q_s8(w + r * K + k);
+        for (int n = 0; n < N; n++) {
+            const int8x16_t xv = vld1q_s8(x + n * K + k);
+            for (int r = 0; r < R; r++) {
+                int16x8_t p = vmull_s8(vget_low_s8(wv[r]), vget_low_s8(xv));
+                p = vmlal_high_s8(p, wv[r], xv);
+                acc[r][n] = vpadalq_s16(acc[r][n], p);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) {
+            int32_t s = vaddvq_s32(acc[r][n]);
+            for (int64_t j = k; j < K; j++) s += (int32_t)w[r * K + j] * (int32_t)x[n * K + j];
+            dot[r][n] = s;
+        }
+}
+
+template <int R, int N>
+static inline void i8_tile_store(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                                 const float *act_scale, int64_t t0, float *y, int64_t ldy, int64_t m,
+                                 const int8_t *next) {
+    int32_t dot[R][N];
+    i8_tile<R, N>(w + m * K, q + t0 * K, K, dot, next);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++)
+            y[(t0 + n) * ldy + m + r] = b4j_i8_epilogue(dot[r][n], act_scale[t0 + n], w_scales[m + r]);
+}
+
+template <int R>
+static inline void i8_rows(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                           const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m, const int8_t *next) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4, next = 0) i8_tile_store<R, 4>(w, w_scales, K, q, act_scale, t, y, ldy, m, next);
+    switch (T - t) {
+        case 3: i8_tile_store<R, 3>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        case 2: i8_tile_store<R, 2>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        case 1: i8_tile_store<R, 1>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        default: break;
+    }
+}
+
+static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                    int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    if (T == 1) {
+        for (; m + 4 <= m_end; m += 4)
+            i8_rows<4>(w, w_scales, K, q, act_scale, T, y, ldy, m, m + 8 <= m_end ? w + (m + 4) * K : 0);
+    } else {
+        for (; m + 2 <= m_end; m += 2)
+            i8_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m, m + 4 <= m_end ? w + (m + 2) * K : 0);
+    }
+    for (; m < m_end; m++) i8_rows<1>(w, w_scales, K, q, act_scale, T, y, ldy, m, 0);
+}
+
 }  // namespace
 
 extern "C" {
@@ -244,6 +318,6 @@ void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
     }
 }
 
-extern const b4j_kernels b4j_kernels_neon = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm};
+extern const b4j_kernels b4j_kernels_neon = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm};
 
 }  /* extern "C" */

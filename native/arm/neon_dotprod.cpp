@@ -87,6 +87,75 @@ static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q
     for (; m < m_end; m++) i2s_rows<1>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
 }
 
+/* ---------------------------------------------------------------- I8 GEMM */
+
+/* SDOT multiplies signed by signed bytes and adds groups of 4 into int32 lanes: exact for I8 codes and I8_S
+ * activations with no sign trick and no int16 stage. Two accumulators per row/token pair (even/odd 16-byte
+ * steps) shorten the SDOT dependency chains. K tail (< 32) scalar. Reference: i8_gemm_ref. */
+template <int R, int N>
+static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t dot[R][N], const int8_t *next) {
+    int32x4_t acc[R][N][2];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc[r][n][0] = acc[r][n][1] = vdupq_n_s32(0);
+    int64_t k = 0;
+    for (; k + 32 <= K; k += 32) {
+        if (next && (k & 63) == 0)  /* the next tile's rows, one tile ahead */
+            for (int p = 0; p < R * 64; p += 64) __builtin_prefetch(next + R * k + p);
+        for (int h = 0; h < 2; h++) {
+            int8x16_t wv[R];
+            for (int r = 0; r < R; r++) wv[r] = vld1q_s8(w + r * K + k + 16 * h);
+            for (int n = 0; n < N; n++) {
+                const int8x16_t xv = vld1q_s8(x + n * K + k + 16 * h);
+                for (int r = 0; r < R; r++) acc[r][n][h] = vdotq_s32(acc[r][n][h], wv[r], xv);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) {
+            int32_t s = vaddvq_s32(vaddq_s32(acc[r][n][0], acc[r][n][1]));
+            for (int64_t j = k; j < K; j++) s += (int32_t)w[r * K + j] * (int32_t)x[n * K + j];
+            dot[r][n] = s;
+        }
+}
+
+template <int R, int N>
+static inline void i8_tile_store(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                                 const float *act_scale, int64_t t0, float *y, int64_t ldy, int64_t m,
+                                 const int8_t *next) {
+    int32_t dot[R][N];
+    i8_tile<R, N>(w + m * K, q + t0 * K, K, dot, next);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++)
+            y[(t0 + n) * ldy + m + r] = b4j_i8_epilogue(dot[r][n], act_scale[t0 + n], w_scales[m + r]);
+}
+
+template <int R>
+static inline void i8_rows(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                           const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m, const int8_t *next) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4, next = 0) i8_tile_store<R, 4>(w, w_scales, K, q, act_scale, t, y, ldy, m, next);
+    switch (T - t) {
+        case 3: i8_tile_store<R, 3>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        case 2: i8_tile_store<R, 2>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        case 1: i8_tile_store<R, 1>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        default: break;
+    }
+}
+
+static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                    int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    if (T == 1) {
+        for (; m + 4 <= m_end; m += 4)
+            i8_rows<4>(w, w_scales, K, q, act_scale, T, y, ldy, m, m + 8 <= m_end ? w + (m + 4) * K : 0);
+    } else {  /* 2 rows x 4 tokens x 2 = 16 accumulators of the 32 registers */
+        for (; m + 2 <= m_end; m += 2)
+            i8_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m, m + 4 <= m_end ? w + (m + 2) * K : 0);
+    }
+    for (; m < m_end; m++) i8_rows<1>(w, w_scales, K, q, act_scale, T, y, ldy, m, 0);
+}
+
 }  // namespace
 
-extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm};
+extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm};

@@ -73,6 +73,53 @@ static void f16_gemm_ref(const uint16_t *w, int64_t K, const uint16_t *x, int64_
     }
 }
 
+/* ---- I8: row-quantized int8 weights (the quantized output projection) */
+
+/* Non-finite F16 (exponent all ones) counts as 0, so the packer is defined for any bit pattern. */
+static inline float i8_input(uint16_t h) {
+    return (h & 0x7c00) == 0x7c00 ? 0.0f : b4j_ref_f16_to_f32(h);
+}
+
+void b4j_ref_i8_quantize_rows(const uint16_t *f16, int64_t K, int8_t *q, float *scales, int64_t m_begin, int64_t m_end) {
+    for (int64_t m = m_begin; m < m_end; m++) {
+        const uint16_t *row = f16 + m * K;
+        int8_t *qr = q + m * K;
+        float max = 0.0f;
+        for (int64_t k = 0; k < K; k++) {
+            float a = fabsf(i8_input(row[k]));
+            if (a > max) max = a;
+        }
+        if (max == 0.0f) {  /* all-zero row: scale 0 and codes 0 (no 0/0) */
+            scales[m] = 0.0f;
+            memset(qr, 0, (size_t)K);
+            continue;
+        }
+        const float scale = max / 127.0f;
+        for (int64_t k = 0; k < K; k++) {
+            /* |a / scale| is at most ~127.00002 (max / (max/127) in float), far inside nearest_int's range;
+             * the clamp to [-127, 127] absorbs that last rounding step and guarantees no -128 */
+            int32_t v = nearest_int(i8_input(row[k]) / scale);
+            if (v > 127) v = 127;
+            if (v < -127) v = -127;
+            qr[k] = (int8_t)v;
+        }
+        scales[m] = scale;
+    }
+}
+
+static void i8_gemm_ref(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                        int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    for (int64_t t = 0; t < T; t++) {
+        const int8_t *qt = q + t * K;
+        for (int64_t m = m_begin; m < m_end; m++) {
+            const int8_t *row = w + m * K;
+            int32_t dot = 0;
+            for (int64_t k = 0; k < K; k++) dot += (int32_t)row[k] * (int32_t)qt[k];
+            y[t * ldy + m] = b4j_i8_epilogue(dot, act_scale[t], w_scales[m]);
+        }
+    }
+}
+
 float b4j_ref_f16_to_f32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;
     uint32_t exp = (h >> 10) & 0x1f;
@@ -118,6 +165,6 @@ uint16_t b4j_ref_f32_to_f16(float f) {
     return (uint16_t)(sign | h);
 }
 
-const b4j_kernels b4j_kernels_ref = { quantize_i8s_ref, i2s_gemm_ref, f16_gemm_ref };
+const b4j_kernels b4j_kernels_ref = { quantize_i8s_ref, i2s_gemm_ref, f16_gemm_ref, i8_gemm_ref };
 
 }  /* extern "C" */

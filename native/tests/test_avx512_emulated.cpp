@@ -1,4 +1,4 @@
-/* Runs the AVX-512 VNNI I2_S kernel's code on a CPU without AVX-512: the file is compiled here with the
+/* Runs the AVX-512 VNNI I2_S and I8 kernels' code on a CPU without AVX-512: the file is compiled here with the
  * handful of AVX-512 intrinsics it uses replaced by scalar versions written from Intel's definitions. This
  * checks the kernel's layout, tiling and tail logic against the scalar reference; it cannot check the real
  * instructions (the real test in test_kernels runs only where the CPU has AVX-512 VNNI). Built with -mavx2 for
@@ -40,6 +40,26 @@ static inline v512 dpbusd(v512 src, v512 a, v512 b) {
     }
     return src;
 }
+/* the I8 kernel's extra intrinsics */
+static inline v512 maskz_loadu_epi8(uint64_t k, const void *p) {  /* masked-off bytes are never read */
+    v512 r;
+    for (int i = 0; i < 64; i++) r.s8[i] = (k >> i) & 1 ? ((const int8_t *)p)[i] : 0;
+    return r;
+}
+static inline v512 abs_epi8(v512 a) {  /* |-128| wraps to 0x80, as VPABSB */
+    for (int i = 0; i < 64; i++) a.u8[i] = (uint8_t)(a.s8[i] < 0 ? -a.s8[i] : a.s8[i]);
+    return a;
+}
+static inline uint64_t movepi8_mask(v512 a) {
+    uint64_t k = 0;
+    for (int i = 0; i < 64; i++) k |= (uint64_t)(a.u8[i] >> 7) << i;
+    return k;
+}
+static inline v512 mask_sub_epi8(v512 src, uint64_t k, v512 a, v512 b) {
+    for (int i = 0; i < 64; i++)
+        if ((k >> i) & 1) src.u8[i] = (uint8_t)(a.u8[i] - b.u8[i]);
+    return src;
+}
 static inline int reduce_add_epi32(v512 a) { int32_t s = 0; for (int i = 0; i < 16; i++) s += a.i32[i]; return s; }
 }  // namespace emu
 
@@ -63,6 +83,14 @@ static inline int reduce_add_epi32(v512 a) { int32_t s = 0; for (int i = 0; i < 
 #define _mm512_loadu_si512 emu::loadu_si512
 #undef _mm512_dpbusd_epi32
 #define _mm512_dpbusd_epi32 emu::dpbusd
+#undef _mm512_maskz_loadu_epi8
+#define _mm512_maskz_loadu_epi8 emu::maskz_loadu_epi8
+#undef _mm512_abs_epi8
+#define _mm512_abs_epi8 emu::abs_epi8
+#undef _mm512_movepi8_mask
+#define _mm512_movepi8_mask emu::movepi8_mask
+#undef _mm512_mask_sub_epi8
+#define _mm512_mask_sub_epi8 emu::mask_sub_epi8
 #undef _mm512_reduce_add_epi32
 #define _mm512_reduce_add_epi32 emu::reduce_add_epi32
 /* keep the emulated table and its AVX2 references private to this executable */
@@ -111,5 +139,35 @@ int main() {
         }
     }
     std::printf("avx512-vnni (emulated intrinsics) i2s_gemm: %d cases, %d failure(s)\n", cases, failures);
-    return failures ? 1 : 0;
+
+    /* I8 GEMM: tails (K % 64 != 0), row tiles of 4 and their remainders, token tiles of 4 and their
+     * remainders, partial ranges, ldy > M, and the extremes (w = +-127 against x = -128 / 127). */
+    int i8_failures = 0, i8_cases = 0;
+    std::vector<C> c8 = {{1, 100, 1, 0, 1, 1, 0},    {3, 128, 1, 0, 3, 3, 0},     {5, 64, 1, 0, 5, 7, 0},
+                         {9, 63, 2, 1, 8, 9, 0},     {9, 65, 3, 0, 9, 9, 0},      {33, 2560, 1, 0, 33, 33, 0},
+                         {31, 2560, 5, 2, 29, 31, 0}, {8, 6912, 9, 0, 8, 8, 0},   {13, 255, 17, 3, 12, 14, 0},
+                         {7, 1, 4, 0, 7, 7, 0},      {6, 100, 0, 0, 6, 6, 0},     {6, 100, 3, 4, 4, 6, 0},
+                         {9, 65536, 5, 0, 9, 9, 1},  {5, 65536, 1, 0, 5, 5, 2},   {4, 6912, 8, 0, 4, 4, 3}};
+    for (const C &c : c8) {
+        std::vector<int8_t> w((size_t)(c.M * c.K)), q((size_t)(c.K * c.T + 1));
+        for (size_t i = 0; i < w.size(); i++)
+            w[i] = c.extreme == 1 ? (int8_t)127 : c.extreme ? (int8_t)((i & 1) ? 127 : -127) : (int8_t)(int)(rng() % 255 - 127);
+        for (size_t i = 0; i < q.size(); i++)
+            q[i] = c.extreme == 1 || c.extreme == 3 ? (int8_t)-128 : c.extreme ? (int8_t)((i & 1) ? 127 : -128)
+                                                                      : (int8_t)(int)(rng() % 256 - 128);
+        std::vector<float> as((size_t)c.T + 1), ws((size_t)c.M);
+        for (auto &v : as) v = 1.f + (float)(rng() % 1000) * 0.1f;
+        for (auto &v : ws) v = (float)(rng() % 1000 + 1) * 1e-4f;
+        std::vector<float> y0((size_t)(c.T * c.ldy + 1), -1.f), y1((size_t)(c.T * c.ldy + 1), -1.f);
+        b4j_i8_gemm(B4J_ISA_SCALAR, w.data(), ws.data(), c.M, c.K, q.data(), as.data(), c.T, y0.data(), c.ldy, c.mb, c.me);
+        emu_kernels_avx512_vnni.i8_gemm(w.data(), ws.data(), c.K, q.data(), as.data(), c.T, y1.data(), c.ldy, c.mb, c.me);
+        i8_cases++;
+        if (memcmp(y0.data(), y1.data(), y0.size() * sizeof(float)) != 0) {
+            i8_failures++;
+            std::printf("FAIL avx512-vnni (emulated) i8_gemm M=%lld K=%lld T=%lld rows [%lld,%lld)\n", (long long)c.M,
+                        (long long)c.K, (long long)c.T, (long long)c.mb, (long long)c.me);
+        }
+    }
+    std::printf("avx512-vnni (emulated intrinsics) i8_gemm: %d cases, %d failure(s)\n", i8_cases, i8_failures);
+    return failures || i8_failures ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /* Native kernel tests: every supported ISA against the scalar reference (B4J_ISA_SCALAR).
- * quantize_i8s and i2s_gemm must match bit for bit; f16_gemm within a tolerance relative to sum|w*x|.
+ * quantize_i8s, i2s_gemm and i8_gemm must match bit for bit; f16_gemm within a tolerance relative to sum|w*x|.
  * B4J_TEST_QUICK=1 trims the shape lists (for slow emulators; the full set takes ~40 s under qemu). */
 #include <chrono>
 #include <cmath>
@@ -272,6 +272,163 @@ static void test_f16(int isa) {
     std::printf("  f16_gemm: %s\n", failures == before ? "ok (within tolerance)" : "FAILED");
 }
 
+/* ------------------------------------------------------------------ I8 (quantized output projection) */
+
+struct I8Case {
+    int64_t M, K, T, m_begin, m_end, ldy;
+};
+
+enum I8Fill { I8_RANDOM, I8_EXTREME_MIN, I8_EXTREME_MAX, I8_EXTREME_ALT };
+
+/* Random codes in [-127, 127]; the extremes put +-127 weights against -128 / 127 activations everywhere. */
+static void test_i8_case(int isa, const I8Case &c, std::mt19937 &rng, I8Fill fill, const char *what) {
+    std::vector<int8_t> w((size_t)(c.M * c.K)), q((size_t)(c.K * c.T + 1));
+    for (size_t i = 0; i < w.size(); i++) {
+        switch (fill) {
+            case I8_RANDOM: w[i] = (int8_t)(int)(rng() % 255 - 127); break;
+            case I8_EXTREME_MIN: w[i] = 127; break;
+            case I8_EXTREME_MAX: w[i] = -127; break;
+            case I8_EXTREME_ALT: w[i] = (i & 1) ? -127 : 127; break;
+        }
+    }
+    for (size_t i = 0; i < q.size(); i++) {
+        switch (fill) {
+            case I8_RANDOM: q[i] = (int8_t)(int)(rng() % 256 - 128); break;
+            case I8_EXTREME_MIN: q[i] = -128; break;
+            case I8_EXTREME_MAX: q[i] = -128; break;
+            case I8_EXTREME_ALT: q[i] = (i & 1) ? -128 : 127; break;
+        }
+    }
+    std::vector<float> as((size_t)c.T + 1), ws((size_t)c.M);
+    std::uniform_real_distribution<float> u(0.5f, 200.f), us(1e-4f, 1e-1f);
+    for (auto &v : as) v = u(rng);
+    for (auto &v : ws) v = us(rng);
+    if (c.M > 2) ws[1] = 0.0f;  /* a zero row's scale */
+    const size_t ny = (size_t)(c.T > 0 ? c.T * c.ldy : 1);
+    std::vector<float> y0(ny, bitsf(0x7fc0dead)), y1(ny, bitsf(0x7fc0dead));
+    int rc0 = b4j_i8_gemm(B4J_ISA_SCALAR, w.data(), ws.data(), c.M, c.K, q.data(), as.data(), c.T, y0.data(), c.ldy,
+                          c.m_begin, c.m_end);
+    int rc1 = b4j_i8_gemm(isa, w.data(), ws.data(), c.M, c.K, q.data(), as.data(), c.T, y1.data(), c.ldy, c.m_begin,
+                          c.m_end);
+    CHECK(rc0 == B4J_OK && rc1 == B4J_OK, "i8 rc %d %d", rc0, rc1);
+    size_t bad = 0, first = 0;
+    for (size_t i = 0; i < ny; i++)
+        if (fbits(y0[i]) != fbits(y1[i])) { if (!bad) first = i; bad++; }
+    CHECK(bad == 0,
+          "%s i8_gemm %s M=%lld K=%lld T=%lld rows [%lld,%lld) ldy=%lld: %zu values differ, first at %zu: %a vs %a",
+          b4j_isa_name(isa), what, (long long)c.M, (long long)c.K, (long long)c.T, (long long)c.m_begin,
+          (long long)c.m_end, (long long)c.ldy, bad, first, y0[first], y1[first]);
+}
+
+static void test_i8(int isa) {
+    std::mt19937 rng(8);
+    const long before = failures;
+    /* a 4096-row slice of the 128256 x 2560 tied projection: decode and a batch of 8 */
+    test_i8_case(isa, {4100, 2560, 1, 0, 4096, 4100}, rng, I8_RANDOM, "lm-head-slice");
+    test_i8_case(isa, {4100, 2560, 8, 0, 4096, 4100}, rng, I8_RANDOM, "lm-head-slice");
+    std::vector<int64_t> Ms = {1, 3, 5, 31, 33};
+    std::vector<int64_t> Ks = {1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 256, 2560, 6912};
+    std::vector<int64_t> Ts = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17};
+    for (int64_t M : Ms)
+        for (int64_t K : Ks)
+            for (int64_t T : Ts) {
+                if ((quick || K < 100) && K >= 2560 && T > 3 && T != 17) continue;
+                if (K < 100 && T != 1 && T != 5 && T != 17) continue;  /* odd K: tails, a few T suffice */
+                test_i8_case(isa, {M, K, T, 0, M, M}, rng, I8_RANDOM, "small");
+                if (M >= 5) test_i8_case(isa, {M, K, T, 1, M - 2, M + 3}, rng, I8_RANDOM, "range");
+            }
+    test_i8_case(isa, {33, 256, 3, 7, 7, 40}, rng, I8_RANDOM, "empty-range");
+    test_i8_case(isa, {33, 256, 0, 0, 33, 33}, rng, I8_RANDOM, "T=0");
+    test_i8_case(isa, {13, 100, 5, 12, 13, 13}, rng, I8_RANDOM, "last-row");
+    /* the largest dots the contract allows: K = 65536, |dot| = 127 * 128 * 65536 = 2^30 - 2^23 */
+    for (int64_t K : {2560, 6912, 65536})
+        for (int64_t T : {1, 4, 5}) {
+            test_i8_case(isa, {9, K, T, 0, 9, 9}, rng, I8_EXTREME_MIN, "w=127 x=-128");
+            test_i8_case(isa, {9, K, T, 0, 9, 9}, rng, I8_EXTREME_MAX, "w=-127 x=-128");
+            test_i8_case(isa, {9, K, T, 0, 9, 9}, rng, I8_EXTREME_ALT, "w=+-127 x=127/-128");
+        }
+    {  /* ... and the true value, not merely the reference's */
+        const int64_t K = 65536;
+        std::vector<int8_t> w((size_t)K, 127), q((size_t)K, -128);
+        float as = 1.0f, ws = 1.0f, y = 0;
+        b4j_i8_gemm(isa, w.data(), &ws, 1, K, q.data(), &as, 1, &y, 1, 0, 1);
+        CHECK(y == -16256.0f * 65536.0f, "%s i8 extreme dot %f, want %f", b4j_isa_name(isa), y, -16256.0 * 65536.0);
+    }
+    std::printf("  i8_gemm: %s\n", failures == before ? "ok (bit-exact)" : "FAILED");
+}
+
+static double half_value(uint16_t h);
+
+/* The packer against the format's definition, written here independently: decode, absmax in float,
+ * scale = max / 127 (float), codes = clamp(nearbyint(a / scale), -127, 127) with the default rounding
+ * (half to even); Inf/NaN count as 0. */
+static void pack_i8_spec(const std::vector<uint16_t> &h, int64_t K, int64_t m, int8_t *q, float *scale) {
+    std::vector<float> a((size_t)K);
+    float max = 0;
+    for (int64_t k = 0; k < K; k++) {
+        uint16_t v = h[(size_t)(m * K + k)];
+        a[(size_t)k] = (v & 0x7c00) == 0x7c00 ? 0.0f : (float)((v & 0x8000) ? -half_value(v & 0x7fff) : half_value(v));
+        max = std::fmax(max, std::fabs(a[(size_t)k]));
+    }
+    *scale = max / 127.0f;
+    for (int64_t k = 0; k < K; k++) {
+        float r = max == 0 ? 0.0f : std::nearbyint(a[(size_t)k] / *scale);
+        q[k] = (int8_t)std::fmax(-127.0f, std::fmin(127.0f, r));
+    }
+}
+
+static void test_i8_pack() {
+    const long before = failures;
+    std::mt19937 rng(16);
+    for (int64_t K : {1, 7, 100, 2560}) {
+        const int64_t M = 12;
+        std::vector<uint16_t> h((size_t)(M * K));
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t k = 0; k < K; k++) {
+                uint16_t &v = h[(size_t)(m * K + k)];
+                switch (m % 6) {
+                    case 0: v = rand_half(rng); break;                                 /* typical */
+                    case 1: v = (uint16_t)(rng() & 0x8000); break;                     /* zero row, +-0 */
+                    case 2: v = (uint16_t)(rng() & 0x83ff); break;                     /* subnormals only */
+                    case 3: v = (uint16_t)rng(); break;                                /* any bits: Inf/NaN too */
+                    case 4: v = (uint16_t)((rng() & 0x8000) | (rng() % 0x7c00)); break; /* any finite, to 65504 */
+                    default: v = (uint16_t)(0x3c00 | (rng() & 0x8000)); break;          /* all +-1: exact 127s */
+                }
+            }
+        /* ties: with max 127 the scale is exactly 1, so x.5 values round half to even */
+        if (K >= 7) {
+            const uint16_t ties[7] = {0x57f0 /*127*/, 0x3800 /*0.5*/, 0x3e00 /*1.5*/, 0x4100 /*2.5*/, 0xc100 /*-2.5*/,
+                                      0x5628 /*98.5*/, 0xb800 /*-0.5*/};
+            for (int i = 0; i < 7; i++) h[(size_t)(6 * K + i)] = ties[i];
+        }
+        std::vector<int8_t> q((size_t)(M * K), 0x5a), want((size_t)(M * K));
+        std::vector<float> sc((size_t)M, -1.f), wsc((size_t)M);
+        /* two calls over split row ranges: each must write only its own rows */
+        CHECK(b4j_i8_quantize_rows(h.data(), M, K, q.data(), sc.data(), 0, 5) == B4J_OK, "pack rc");
+        CHECK(b4j_i8_quantize_rows(h.data(), M, K, q.data(), sc.data(), 5, M - 1) == B4J_OK, "pack rc");
+        for (int64_t m = 0; m < M; m++) pack_i8_spec(h, K, m, want.data() + m * K, &wsc[(size_t)m]);
+        for (int64_t m = 0; m < M - 1; m++) {
+            CHECK(fbits(sc[(size_t)m]) == fbits(wsc[(size_t)m]), "pack K=%lld row %lld scale %a want %a", (long long)K,
+                  (long long)m, sc[(size_t)m], wsc[(size_t)m]);
+            CHECK(std::memcmp(q.data() + m * K, want.data() + m * K, (size_t)K) == 0, "pack K=%lld row %lld codes",
+                  (long long)K, (long long)m);
+            for (int64_t k = 0; k < K; k++) CHECK(q[(size_t)(m * K + k)] != -128, "pack produced -128");
+        }
+        CHECK(sc[(size_t)(M - 1)] == -1.f && q[(size_t)((M - 1) * K)] == 0x5a, "pack wrote outside its rows");
+        CHECK(sc[1] == 0.0f && q[(size_t)K] == 0, "zero row: scale 0, codes 0");
+        if (K >= 7) {
+            const int8_t want_ties[7] = {127, 0, 2, 2, -2, 98, 0};
+            CHECK(std::memcmp(q.data() + 6 * K, want_ties, 7) == 0 && sc[6] == 1.0f, "pack rounds ties to even");
+        }
+    }
+    int8_t q1[4];
+    float s1;
+    uint16_t h1[4] = {0};
+    CHECK(b4j_i8_quantize_rows(h1, 1, 4, q1, &s1, 0, 2) == B4J_EBADARG, "pack m_end > M rejected");
+    CHECK(b4j_i8_quantize_rows(h1, 1, 0, q1, &s1, 0, 1) == B4J_EBADARG, "pack K = 0 rejected");
+    std::printf("i8 packer: %s\n", failures == before ? "ok (matches the definition)" : "FAILED");
+}
+
 /* ------------------------------------------------------------------ conversions */
 
 static double half_value(uint16_t h) {  /* independent decode via ldexp, finite halves only */
@@ -396,6 +553,11 @@ static void test_dispatch() {
     int32_t S = 0;
     CHECK(b4j_i2s_gemm(B4J_ISA_SCALAR, w, 1, 1, 100, q, &s, &S, 1, &y, 1, 0, 1) == B4J_EBADARG, "K %% 128 rejected");
     CHECK(b4j_i2s_gemm(B4J_ISA_SCALAR, w, 1, 1, 128, q, &s, &S, 1, &y, 1, 0, 2) == B4J_EBADARG, "m_end > M rejected");
+    const int8_t *w8 = (const int8_t *)w;
+    CHECK(b4j_i8_gemm(B4J_ISA_SCALAR, w8, &s, 1, 65537, q, &s, 1, &y, 1, 0, 1) == B4J_EBADARG, "i8 K > 65536 rejected");
+    CHECK(b4j_i8_gemm(B4J_ISA_SCALAR, w8, &s, 1, 32, q, &s, 1, &y, 0, 0, 1) == B4J_EBADARG, "i8 ldy < M rejected");
+    CHECK(b4j_i8_gemm(B4J_ISA_SCALAR, w8, &s, 1, 32, q, &s, 1, &y, 1, 1, 0) == B4J_EBADARG, "i8 m_begin > m_end rejected");
+    CHECK(b4j_i8_gemm(B4J_ISA_SCALAR, w8, 0, 1, 32, q, &s, 1, &y, 1, 0, 1) == B4J_EBADARG, "i8 null scales rejected");
 }
 
 int main() {
@@ -406,6 +568,7 @@ int main() {
     auto t0 = std::chrono::steady_clock::now();
     test_dispatch();
     test_conversions();
+    test_i8_pack();
     int tested = 0, skipped = 0;
     for (int isa = 0; isa < B4J_ISA_COUNT; isa++) {
         if (isa == B4J_ISA_SCALAR) continue;  /* the reference itself */
@@ -418,6 +581,7 @@ int main() {
         test_quantize(isa);
         test_i2s(isa);
         test_f16(isa);
+        test_i8(isa);
         tested++;
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -11,6 +11,9 @@ extern "C" {
 B4J_HIDDEN void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
 B4J_HIDDEN void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
                                   float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+B4J_HIDDEN void b4j_avx2_i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                                 const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin,
+                                 int64_t m_end);
 }
 
 namespace {
@@ -283,9 +286,95 @@ static inline void f16_rows(const uint16_t *w, int64_t K, const uint16_t *x, int
     }
 }
 
+/* ---------------------------------------------------------------- I8 GEMM */
+
+/* Exact int8 x int8 dots with maddubs, which multiplies unsigned by signed bytes: feed it |x| (unsigned;
+ * |-128| = 0x80 reads as 128, correctly) and sign(w, x) = w negated where x < 0, zeroed where x == 0. Then
+ * |x| * sign(w, x) = x * w for every pair. sign() cannot overflow because w is never -128 (I8 codes are
+ * symmetric, [-127, 127]), and maddubs cannot saturate: each int16 pair sum is at most 2 * 128 * 127 = 32512
+ * <= 32767 in magnitude. madd with ones then widens the pairs to int32 right away (two such sums would
+ * already exceed int16). The scalar reference is i8_gemm_ref in ref/kernels_ref.cpp. */
+
+/* R rows (K bytes apart) x N tokens (K bytes apart): each weight vector is loaded once for N tokens and each
+ * activation vector (with its |x|) once for R rows. K tail (< 32 elements) in scalar code: integer sums, so
+ * the order does not matter and the result stays bit-exact. `next`: the following tile's rows, prefetched
+ * one tile ahead (the same reason as in the I2_S GEMV: hardware streams stop at 4 KiB page boundaries). */
+template <int R, int N>
+static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t (*dot)[N], const int8_t *next) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i acc[R][N];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc[r][n] = _mm256_setzero_si256();
+    int64_t k = 0;
+    for (; k + 32 <= K; k += 32) {
+        /* R*32 bytes of this tile per step, so R*32 bytes of the next contiguous R rows keep pace */
+        if (next)
+            for (int p = 0; p < R * 32; p += 64) _mm_prefetch((const char *)(next + R * k + p), _MM_HINT_T0);
+        __m256i wv[R];
+        for (int r = 0; r < R; r++) wv[r] = _mm256_loadu_si256((const __m256i *)(w + r * K + k));
+        for (int n = 0; n < N; n++) {
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x + n * K + k));
+            const __m256i ax = _mm256_abs_epi8(xv);
+            for (int r = 0; r < R; r++) {
+                __m256i p = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(wv[r], xv));
+                acc[r][n] = _mm256_add_epi32(acc[r][n], _mm256_madd_epi16(p, ones));
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) {
+            int32_t s = hsum_epi32(acc[r][n]);
+            for (int64_t j = k; j < K; j++) s += (int32_t)w[r * K + j] * (int32_t)x[n * K + j];
+            dot[r][n] = s;
+        }
+}
+
+template <int R, int N>
+static inline void i8_tile_store(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                                 const float *act_scale, int64_t t0, float *y, int64_t ldy, int64_t m,
+                                 const int8_t *next) {
+    int32_t dot[R][N];
+    i8_tile<R, N>(w + m * K, q + t0 * K, K, dot, next);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++)
+            y[(t0 + n) * ldy + m + r] = b4j_i8_epilogue(dot[r][n], act_scale[t0 + n], w_scales[m + r]);
+}
+
+/* R rows for every token, 4 tokens per tile: the rows (R*K bytes) stay in L1 between the token tiles, so
+ * they are read from memory once; only the first tile prefetches the next rows. */
+template <int R>
+static inline void i8_rows(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                           const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m, const int8_t *next) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4, next = 0) i8_tile_store<R, 4>(w, w_scales, K, q, act_scale, t, y, ldy, m, next);
+    switch (T - t) {
+        case 3: i8_tile_store<R, 3>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        case 2: i8_tile_store<R, 2>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        case 1: i8_tile_store<R, 1>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        default: break;
+    }
+}
+
 }  // namespace
 
 extern "C" {
+
+B4J_HIDDEN void b4j_avx2_i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                                 const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin,
+                                 int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    if (T == 1) {
+        /* GEMV (decode logits): 4 rows share every activation load and give 4 independent chains */
+        for (; m + 4 <= m_end; m += 4)
+            i8_tile_store<4, 1>(w, w_scales, K, q, act_scale, 0, y, ldy, m, m + 8 <= m_end ? w + (m + 4) * K : 0);
+    } else {
+        /* 2 rows x 4 tokens: 8 accumulators + 2 weight vectors + ones + temporaries fit the 16 ymm */
+        for (; m + 2 <= m_end; m += 2)
+            i8_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m, m + 4 <= m_end ? w + (m + 2) * K : 0);
+    }
+    for (; m < m_end; m++) i8_rows<1>(w, w_scales, K, q, act_scale, T, y, ldy, m, 0);
+}
 
 void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
     for (int64_t r = 0; r < rows; r++) quantize_row(x + r * n, n, q + r * n, scale + r, sum + r);
@@ -310,6 +399,6 @@ void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
     }
 }
 
-extern const b4j_kernels b4j_kernels_avx2 = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm};
+extern const b4j_kernels b4j_kernels_avx2 = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, b4j_avx2_i8_gemm};
 
 }  /* extern "C" */

@@ -1,4 +1,4 @@
-/* AVX-512 VNNI kernels (F + BW + VL + VNNI). Only I2_S has its own kernel: vpdpbusd multiplies unsigned
+/* AVX-512 VNNI kernels (F + BW + VL + VNNI). I2_S and I8 have their own kernels. I2_S: vpdpbusd multiplies unsigned
  * codes by signed int8 activations and adds groups of 4 straight into int32 lanes, with no int16 stage
  * and no saturation, so the dot is exact by construction. Quantize and F16 reuse the AVX2 kernels (every
  * AVX-512 VNNI CPU has AVX2+FMA+F16C; those two are load/convert bound, 512-bit buys little). */
@@ -90,6 +90,74 @@ static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q
     for (; m < m_end; m++) i2s_rows<1>(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m);
 }
 
+/* ---------------------------------------------------------------- I8 GEMM */
+
+/* Exact int8 x int8 dots with vpdpbusd, which multiplies unsigned by signed bytes and adds groups of 4 into
+ * int32 lanes without saturation: feed it |x| (|-128| = 0x80 reads as 128) and w negated where x < 0. w is
+ * never -128 (symmetric I8 codes), so the negation cannot wrap; each product is exactly x * w. AVX-512 has no
+ * byte sign(), so the negation is a masked subtract from zero with the sign bits of x as the mask (x == 0
+ * needs no zeroing: |x| is 0 there). The K tail uses masked loads: zeroed bytes add 0. The scalar reference is
+ * i8_gemm_ref in ref/kernels_ref.cpp. `next`: the following tile's rows, prefetched one tile ahead. */
+template <int R, int N>
+static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t dot[R][N], const int8_t *next) {
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i acc[R][N];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc[r][n] = _mm512_setzero_si512();
+    for (int64_t k = 0; k < K; k += 64) {
+        const __mmask64 lanes = K - k >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (K - k)) - 1);
+        if (next)
+            for (int p = 0; p < R * 64; p += 64) _mm_prefetch((const char *)(next + R * k + p), _MM_HINT_T0);
+        __m512i wv[R];
+        for (int r = 0; r < R; r++) wv[r] = _mm512_maskz_loadu_epi8(lanes, w + r * K + k);
+        for (int n = 0; n < N; n++) {
+            const __m512i xv = _mm512_maskz_loadu_epi8(lanes, x + n * K + k);
+            const __m512i ax = _mm512_abs_epi8(xv);
+            const __mmask64 neg = _mm512_movepi8_mask(xv);
+            for (int r = 0; r < R; r++)
+                acc[r][n] = _mm512_dpbusd_epi32(acc[r][n], ax, _mm512_mask_sub_epi8(wv[r], neg, zero, wv[r]));
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) dot[r][n] = _mm512_reduce_add_epi32(acc[r][n]);
+}
+
+template <int R, int N>
+static inline void i8_tile_store(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                                 const float *act_scale, int64_t t0, float *y, int64_t ldy, int64_t m,
+                                 const int8_t *next) {
+    int32_t dot[R][N];
+    i8_tile<R, N>(w + m * K, q + t0 * K, K, dot, next);
+    for (int n = 0; n < N; n++)
+        for (int r = 0; r < R; r++)
+            y[(t0 + n) * ldy + m + r] = b4j_i8_epilogue(dot[r][n], act_scale[t0 + n], w_scales[m + r]);
+}
+
+/* R rows for every token, 4 tokens per tile; the rows stay in L1 between token tiles, only the first tile
+ * prefetches the next rows. */
+template <int R>
+static inline void i8_rows(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                           const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m, const int8_t *next) {
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4, next = 0) i8_tile_store<R, 4>(w, w_scales, K, q, act_scale, t, y, ldy, m, next);
+    switch (T - t) {
+        case 3: i8_tile_store<R, 3>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        case 2: i8_tile_store<R, 2>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        case 1: i8_tile_store<R, 1>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
+        default: break;
+    }
+}
+
+static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                    int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (T <= 0) return;
+    int64_t m = m_begin;
+    /* 4 rows per tile in both cases: 4x4 = 16 accumulators fit the 32 zmm registers comfortably */
+    for (; m + 4 <= m_end; m += 4)
+        i8_rows<4>(w, w_scales, K, q, act_scale, T, y, ldy, m, m + 8 <= m_end ? w + (m + 4) * K : 0);
+    for (; m < m_end; m++) i8_rows<1>(w, w_scales, K, q, act_scale, T, y, ldy, m, 0);
+}
+
 }  // namespace
 
-extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm};
+extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, i8_gemm};

@@ -75,6 +75,29 @@ public final class JavaKernels implements Kernels {
         }
     }
 
+    /** The I8 epilogue: an exact dot, then two float roundings in this order (no zero point: symmetric codes). */
+    static float i8Epilogue(int dot, float actScale, float wScale) {
+        return ((float) dot / actScale) * wScale;
+    }
+
+    @Override
+    public void i8Gemm(I8Matrix w, MemorySegment q, MemorySegment actScale, int tokens, MemorySegment y, int ldy,
+            int rowBegin, int rowEnd) {
+        KernelChecks.i8Gemm(w, q, actScale, tokens, y, ldy, rowBegin, rowEnd);
+        int k = w.cols();
+        for (int t = 0; t < tokens; t++) {
+            long qBase = (long) t * k;
+            float s = actScale.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
+            for (int m = rowBegin; m < rowEnd; m++) {
+                long rowBase = (long) m * k;
+                int dot = 0;
+                for (int i = 0; i < k; i++) dot += w.data().get(JAVA_BYTE, rowBase + i) * q.get(JAVA_BYTE, qBase + i);
+                float ws = w.scales().getAtIndex(JAVA_FLOAT_UNALIGNED, m);
+                y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m, i8Epilogue(dot, s, ws));
+            }
+        }
+    }
+
     @Override
     public void f16Gemm(F16Matrix w, MemorySegment x, int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
         KernelChecks.f16Gemm(w, x, tokens, y, ldy, rowBegin, rowEnd);

@@ -42,6 +42,15 @@ public final class KernelChecks {
         output(y, tokens, ldy, rowEnd);
     }
 
+    static void i8Gemm(I8Matrix w, MemorySegment q, MemorySegment actScale, int tokens, MemorySegment y, int ldy,
+            int rowBegin, int rowEnd) {
+        nonNegative("tokens", tokens);
+        rows(w.rows(), ldy, rowBegin, rowEnd);
+        fits("q", q, (long) tokens * w.cols());
+        fits("actScale", actScale, (long) tokens * Float.BYTES);
+        output(y, tokens, ldy, rowEnd);
+    }
+
     private static void rows(int m, int ldy, int rowBegin, int rowEnd) {
         if (rowBegin < 0 || rowBegin > rowEnd || rowEnd > m)
             throw new IllegalArgumentException("row range [" + rowBegin + ", " + rowEnd + ") outside [0, " + m + ")");

@@ -38,4 +38,13 @@ public interface Kernels {
      * Summation order is the backend's own: results match the reference to float rounding.
      */
     void f16Gemm(F16Matrix w, MemorySegment x, int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd);
+
+    /**
+     * Row-quantized int8 GEMM (the quantized output projection): for t &lt; tokens and m in [rowBegin, rowEnd),
+     * dot = sum_k w.data[m*K + k] * q[t*K + k] (exact int), y[t*ldy + m] = ((float) dot / actScale[t]) * w.scales[m].
+     * q and actScale are I8_S activations from {@link #quantizeI8s} (their sums are not needed). Bit-exact on
+     * every backend.
+     */
+    void i8Gemm(I8Matrix w, MemorySegment q, MemorySegment actScale, int tokens, MemorySegment y, int ldy,
+            int rowBegin, int rowEnd);
 }

@@ -113,6 +113,35 @@ public final class NativeBackend implements Kernels {
                 y.address(), ldy, rowBegin, rowEnd));
     }
 
+    @Override
+    public void i8Gemm(I8Matrix w, MemorySegment q, MemorySegment actScale, int tokens, MemorySegment y, int ldy,
+            int rowBegin, int rowEnd) {
+        KernelChecks.i8Gemm(w, q, actScale, tokens, y, ldy, rowBegin, rowEnd);
+        offHeap(w.data());
+        offHeap(w.scales());
+        offHeap(q);
+        offHeap(actScale);
+        offHeap(y);
+        check(NativeKernels.b4j_i8_gemm(isa, w.data().address(), w.scales().address(), w.rows(), w.cols(),
+                q.address(), actScale.address(), tokens, y.address(), ldy, rowBegin, rowEnd));
+    }
+
+    /**
+     * {@link I8Matrix#quantizeRows} in native code (bit-identical, faster at load time): rows [rowBegin, rowEnd)
+     * of src into the same rows of dst. The rows are first checked for Inf/NaN in Java, which the native packer
+     * would count as 0.
+     */
+    public static void quantizeI8Rows(F16Matrix src, I8Matrix dst, int rowBegin, int rowEnd) {
+        I8Matrix.checkPack(src, dst, rowBegin, rowEnd);
+        offHeap(src.data());
+        offHeap(dst.data());
+        offHeap(dst.scales());
+        I8Matrix.requireFinite(src, rowBegin, rowEnd);
+        int status = NativeKernels.b4j_i8_quantize_rows(src.data().address(), src.rows(), src.cols(),
+                dst.data().address(), dst.scales().address(), rowBegin, rowEnd);
+        if (status != NativeKernels.OK) throw new IllegalStateException("native I8 packer failed with status " + status);
+    }
+
     /** One segment at a time: a varargs array would allocate on every kernel call. */
     private static void offHeap(MemorySegment s) {
         KernelChecks.offHeap("argument", s);

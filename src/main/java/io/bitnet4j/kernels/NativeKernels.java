@@ -47,6 +47,13 @@ final class NativeKernels {
     static native int b4j_f16_gemm(int isa, @Cast("const uint16_t*") long w, long rows, long cols,
             @Cast("const uint16_t*") long x, long tokens, @Cast("float*") long y, long ldy, long rowBegin, long rowEnd);
 
+    static native int b4j_i8_quantize_rows(@Cast("const uint16_t*") long f16, long rows, long cols,
+            @Cast("int8_t*") long q, @Cast("float*") long scales, long rowBegin, long rowEnd);
+
+    static native int b4j_i8_gemm(int isa, @Cast("const int8_t*") long w, @Cast("const float*") long wScales,
+            long rows, long cols, @Cast("const int8_t*") long q, @Cast("const float*") long actScale, long tokens,
+            @Cast("float*") long y, long ldy, long rowBegin, long rowEnd);
+
     static native int b4j_f16_to_f32(@Cast("const uint16_t*") long src, @Cast("float*") long dst, long n);
 
     static native int b4j_f32_to_f16(@Cast("const float*") long src, @Cast("uint16_t*") long dst, long n);

@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The kernels on the Vector API ({@code jdk.incubator.vector}), for any vector width: 128, 256 or 512 bits,
  * chosen by the constructor, the system property {@code bitnet4j.vector.bits}, or the CPU's preferred shape.
  *
- * <p>quantizeI8s and i2sGemm are bit-exact with {@link JavaKernels}; f16Gemm sums in its own order.
+ * <p>quantizeI8s, i2sGemm and i8Gemm are bit-exact with {@link JavaKernels}; f16Gemm sums in its own order.
  *
  * <h2>Why the species live in subclasses</h2>
  * C2 only turns Vector API calls into SIMD instructions when the species is a compile-time constant. A species
@@ -118,6 +118,14 @@ public final class VectorKernels implements Kernels {
         KernelChecks.f16Gemm(w, x, tokens, y, ldy, rowBegin, rowEnd);
         if (tokens == 0 || rowBegin == rowEnd) return;
         impl.f16Gemm(w, x, tokens, y, ldy, rowBegin, rowEnd);
+    }
+
+    @Override
+    public void i8Gemm(I8Matrix w, MemorySegment q, MemorySegment actScale, int tokens, MemorySegment y, int ldy,
+            int rowBegin, int rowEnd) {
+        KernelChecks.i8Gemm(w, q, actScale, tokens, y, ldy, rowBegin, rowEnd);
+        if (tokens == 0 || rowBegin == rowEnd) return;
+        impl.i8Gemm(w, q, actScale, tokens, y, ldy, rowBegin, rowEnd);
     }
 
     private static final class Impl128 extends Impl {
@@ -446,6 +454,158 @@ public final class VectorKernels implements Kernels {
             out[1] = a1.reduceLanes(VectorOperators.ADD);
             out[2] = a2.reduceLanes(VectorOperators.ADD);
             out[3] = a3.reduceLanes(VectorOperators.ADD);
+        }
+
+        // ---------------------------------------------------------------------------------------------------
+        // I8 GEMM
+        //
+        // No byte dot product in the Vector API, so int16 products: a ShortVector load of weight bytes holds
+        // element 2j in the low byte of lane j and 2j+1 in the high byte (little endian). (w << 8) >> 8 and
+        // w >> 8 sign-extend them; the activations are split once per call into the matching even/odd int16
+        // arrays. |w| <= 127 and |x| <= 128, so lo*x_even + hi*x_odd <= 2 * 16256 = 32512 fits an int16 lane
+        // exactly; it is widened to int32 right away (a second pair could overflow). Integer sums, so the
+        // result is bit-exact with JavaKernels.i8Gemm whatever the order. The K tail (< one vector) is scalar.
+
+        /** Rows per block for tokens &gt; 1: 32 rows of K = 2560 (80 KiB) stay in L2 while every token passes. */
+        private static final int I8_ROW_BLOCK = 32;
+
+        final void i8Gemm(I8Matrix w, MemorySegment q, MemorySegment actScale, int tokens, MemorySegment y, int ldy,
+                int rowBegin, int rowEnd) {
+            int k = w.cols();
+            int vb = shorts().vectorByteSize();
+            int chunks = k / vb, vecElems = chunks * vb;
+            short[] qp = splitActivations(q, tokens, k, chunks, vb);
+            MemorySegment data = w.data(), ws = w.scales();
+            int[] dots = new int[4];
+            int t4 = tokens & ~3;
+            // Four tokens at a time, one row: each weight vector is loaded and split once for four tokens.
+            for (int m = rowBegin; m < rowEnd; m++) {
+                float ws_m = ws.getAtIndex(JAVA_FLOAT_UNALIGNED, m);
+                for (int t = 0; t < t4; t += 4) {
+                    i8Dot1x4(data, (long) m * k, qp, t * vecElems, vecElems, chunks, dots);
+                    for (int u = 0; u < 4; u++) {
+                        int tt = t + u;
+                        int dot = dots[u] + i8Tail(data, (long) m * k, q, (long) tt * k, vecElems, k);
+                        y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) tt * ldy + m,
+                                JavaKernels.i8Epilogue(dot, actScale.getAtIndex(JAVA_FLOAT_UNALIGNED, tt), ws_m));
+                    }
+                }
+            }
+            // The remaining tokens (all of them for decode) in row blocks that stay in L2 across tokens.
+            for (int m0 = rowBegin; m0 < rowEnd; m0 += I8_ROW_BLOCK) {
+                int m1 = Math.min(rowEnd, m0 + I8_ROW_BLOCK);
+                for (int t = t4; t < tokens; t++) {
+                    float s = actScale.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
+                    long qBase = (long) t * k;
+                    int qOff = t * vecElems;
+                    int m = m0;
+                    // four rows share every activation load and give four independent chains
+                    for (; m + 4 <= m1; m += 4) {
+                        i8Dot4(data, (long) m * k, k, qp, qOff, chunks, dots);
+                        for (int u = 0; u < 4; u++) {
+                            int dot = dots[u] + i8Tail(data, (long) (m + u) * k, q, qBase, vecElems, k);
+                            y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m + u,
+                                    JavaKernels.i8Epilogue(dot, s, ws.getAtIndex(JAVA_FLOAT_UNALIGNED, m + u)));
+                        }
+                    }
+                    for (; m < m1; m++) {
+                        int dot = i8Dot1(data, (long) m * k, qp, qOff, chunks) + i8Tail(data, (long) m * k, q, qBase, vecElems, k);
+                        y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m,
+                                JavaKernels.i8Epilogue(dot, s, ws.getAtIndex(JAVA_FLOAT_UNALIGNED, m)));
+                    }
+                }
+            }
+        }
+
+        /** Per token and vb-byte chunk: the even elements (low bytes of the weight shorts), then the odd ones. */
+        private static short[] splitActivations(MemorySegment q, int tokens, int k, int chunks, int vb) {
+            int lanes = vb / 2, vecElems = chunks * vb;
+            short[] qp = new short[tokens * vecElems];
+            for (int t = 0; t < tokens; t++) {
+                long qBase = (long) t * k;
+                for (int c = 0; c < chunks; c++) {
+                    int out = t * vecElems + c * vb;
+                    for (int j = 0; j < lanes; j++) {
+                        qp[out + j] = q.get(JAVA_BYTE, qBase + c * vb + 2 * j);
+                        qp[out + lanes + j] = q.get(JAVA_BYTE, qBase + c * vb + 2 * j + 1);
+                    }
+                }
+            }
+            return qp;
+        }
+
+        /** Scalar dot over elements [from, k) of a row: the part not covered by whole vectors. */
+        private static int i8Tail(MemorySegment data, long rowStart, MemorySegment q, long qBase, int from, int k) {
+            int dot = 0;
+            for (int e = from; e < k; e++) dot += data.get(JAVA_BYTE, rowStart + e) * q.get(JAVA_BYTE, qBase + e);
+            return dot;
+        }
+
+        /** lo * even + hi * odd for one weight vector: exact int16 pair sums (|.| &lt;= 32512). */
+        private static ShortVector i8Pairs(ShortVector wv, ShortVector even, ShortVector odd) {
+            ShortVector lo = wv.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            return lo.mul(even).add(wv.lanewise(VectorOperators.ASHR, 8).mul(odd));
+        }
+
+        /** One row, one token. */
+        private int i8Dot1(MemorySegment data, long rowStart, short[] qp, int qOff, int chunks) {
+            VectorSpecies<Short> ss = shorts();
+            int vb = ss.vectorByteSize(), lanes = ss.length();
+            IntVector acc = IntVector.zero(ints());
+            for (int c = 0; c < chunks; c++) {
+                ShortVector wv = ShortVector.fromMemorySegment(ss, data, rowStart + (long) c * vb, LE);
+                int qi = qOff + c * vb;
+                acc = widen(acc, i8Pairs(wv, ShortVector.fromArray(ss, qp, qi), ShortVector.fromArray(ss, qp, qi + lanes)));
+            }
+            return acc.reduceLanes(VectorOperators.ADD);
+        }
+
+        /** Four consecutive rows (k bytes apart), one token. */
+        private void i8Dot4(MemorySegment data, long row0, int k, short[] qp, int qOff, int chunks, int[] out) {
+            VectorSpecies<Short> ss = shorts();
+            int vb = ss.vectorByteSize(), lanes = ss.length();
+            IntVector a0 = IntVector.zero(ints()), a1 = a0, a2 = a0, a3 = a0;
+            long r1 = row0 + k, r2 = r1 + k, r3 = r2 + k;
+            for (int c = 0; c < chunks; c++) {
+                long off = (long) c * vb;
+                int qi = qOff + c * vb;
+                ShortVector even = ShortVector.fromArray(ss, qp, qi), odd = ShortVector.fromArray(ss, qp, qi + lanes);
+                a0 = widen(a0, i8Pairs(ShortVector.fromMemorySegment(ss, data, row0 + off, LE), even, odd));
+                a1 = widen(a1, i8Pairs(ShortVector.fromMemorySegment(ss, data, r1 + off, LE), even, odd));
+                a2 = widen(a2, i8Pairs(ShortVector.fromMemorySegment(ss, data, r2 + off, LE), even, odd));
+                a3 = widen(a3, i8Pairs(ShortVector.fromMemorySegment(ss, data, r3 + off, LE), even, odd));
+            }
+            out[0] = a0.reduceLanes(VectorOperators.ADD);
+            out[1] = a1.reduceLanes(VectorOperators.ADD);
+            out[2] = a2.reduceLanes(VectorOperators.ADD);
+            out[3] = a3.reduceLanes(VectorOperators.ADD);
+        }
+
+        /** One row, four consecutive tokens (split activations vecElems apart): weights split once. */
+        private void i8Dot1x4(MemorySegment data, long rowStart, short[] qp, int qOff, int vecElems, int chunks, int[] out) {
+            VectorSpecies<Short> ss = shorts();
+            int vb = ss.vectorByteSize(), lanes = ss.length();
+            IntVector a0 = IntVector.zero(ints()), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < chunks; c++) {
+                ShortVector wv = ShortVector.fromMemorySegment(ss, data, rowStart + (long) c * vb, LE);
+                ShortVector lo = wv.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+                ShortVector hi = wv.lanewise(VectorOperators.ASHR, 8);
+                int qi = qOff + c * vb;
+                a0 = widen(a0, i8Pairs2(lo, hi, qp, qi, lanes));
+                a1 = widen(a1, i8Pairs2(lo, hi, qp, qi + vecElems, lanes));
+                a2 = widen(a2, i8Pairs2(lo, hi, qp, qi + 2 * vecElems, lanes));
+                a3 = widen(a3, i8Pairs2(lo, hi, qp, qi + 3 * vecElems, lanes));
+            }
+            out[0] = a0.reduceLanes(VectorOperators.ADD);
+            out[1] = a1.reduceLanes(VectorOperators.ADD);
+            out[2] = a2.reduceLanes(VectorOperators.ADD);
+            out[3] = a3.reduceLanes(VectorOperators.ADD);
+        }
+
+        /** lo * even + hi * odd with already split weights and the token's split activations at qi. */
+        private ShortVector i8Pairs2(ShortVector lo, ShortVector hi, short[] qp, int qi, int lanes) {
+            VectorSpecies<Short> ss = shorts();
+            return lo.mul(ShortVector.fromArray(ss, qp, qi)).add(hi.mul(ShortVector.fromArray(ss, qp, qi + lanes)));
         }
 
         // ---------------------------------------------------------------------------------------------------
