@@ -46,6 +46,10 @@ final class ModelOptions {
             description = "fast, or exact: sum F16 dot products and the softmax in ggml's AVX2 order, so decode logits are bit-identical to bitnet.cpp's (slower) (default: ${DEFAULT-VALUE})")
     String numerics;
 
+    @Option(names = "--output-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "output projection: f16 (as stored) or i8 (an int8 copy made at load: half the bytes per token, faster decode) (default: ${DEFAULT-VALUE})")
+    String outputType;
+
     @Option(names = "--no-check", description = "skip the load-time scan of ternary weights for invalid codes")
     boolean noCheck;
 
@@ -70,7 +74,7 @@ final class ModelOptions {
         if (!numerics.equals("fast") && !numerics.equals("exact"))
             throw new CliException("unknown --numerics '" + numerics + "', expected fast or exact");
         try {
-            return new Model.Options(threads, backend, isa, contextLength, batchSize, !noCheck, numerics.equals("exact"));
+            return new Model.Options(threads, backend, isa, contextLength, batchSize, !noCheck, numerics.equals("exact"), outputType);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }

@@ -155,11 +155,14 @@ final class Forward implements AutoCloseable {
     private void outputLogits(int[] rows, int count) {
         if (count == 0) return;
         int d = c.dim();
+        boolean i8 = model.outputI8() != null;
         for (int i = 0; i < count; i++) {
             long t = rows[i];
-            Ops.rmsNorm(xb, t * d, x, t * d, model.weights().outputNorm(), d, c.normEps());
-            Ops.toF16(xb, t * d, h16, (long) i * d, d);
+            Ops.rmsNorm(proj, (long) i * d, x, t * d, model.weights().outputNorm(), d, c.normEps());
+            if (!i8) Ops.toF16(proj, (long) i * d, h16, (long) i * d, d);
         }
+        // the int8 projection takes I8_S activations, like BitLinear (the F16 one rounds them to F16 instead)
+        if (i8) kernels.quantizeI8s(proj, d, count, act8, actScale, actSum);
         logitsTask.rows = count;
         model.parallel().forRange(c.vocabSize(), 16, logitsTask);
     }
@@ -170,7 +173,8 @@ final class Forward implements AutoCloseable {
 
         @Override
         public void run(int b, int e) {
-            if (model.options().exactNumerics()) exactLogits(rows, b, e);
+            if (model.outputI8() != null) kernels.i8Gemm(model.outputI8(), act8, actScale, rows, logits, c.vocabSize(), b, e);
+            else if (model.options().exactNumerics()) exactLogits(rows, b, e);
             else kernels.f16Gemm(model.weights().embedding(), h16, rows, logits, c.vocabSize(), b, e);
         }
     }

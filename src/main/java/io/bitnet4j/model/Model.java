@@ -2,6 +2,8 @@ package io.bitnet4j.model;
 
 import io.bitnet4j.gguf.GgufException;
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.kernels.F16Matrix;
+import io.bitnet4j.kernels.I8Matrix;
 import io.bitnet4j.kernels.JavaKernels;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.NativeBackend;
@@ -29,9 +31,11 @@ public final class Model implements AutoCloseable {
      * @param checkWeights   scan every I2_S tensor for the invalid code 3 at load
      * @param exactNumerics  sum F16 dot products and the softmax in ggml's AVX2 order (bit-identical decode
      *                       logits with bitnet.cpp; slower output projection) instead of the fastest order
+     * @param outputType     "f16": the tied output projection as stored; "i8": an int8 copy with a scale per
+     *                       row, made at load time, which halves the bytes read per decoded token
      */
     public record Options(int threads, String backend, String isa, int contextLength, int batchSize, boolean checkWeights,
-            boolean exactNumerics) {
+            boolean exactNumerics, String outputType) {
         public Options {
             if (threads < 0 || threads > 1024) throw new IllegalArgumentException("threads must be between 1 and 1024 (0 = all processors), got " + threads);
             if (backend == null) backend = "native";
@@ -40,18 +44,24 @@ public final class Model implements AutoCloseable {
             if (isa != null && !backend.equals("native")) throw new IllegalArgumentException("an ISA can only be chosen for the native backend");
             if (contextLength < 0) throw new IllegalArgumentException("context length must not be negative, got " + contextLength);
             if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch size must be between 1 and 512, got " + batchSize);
+            if (outputType == null) outputType = "f16";
+            if (!outputType.equals("f16") && !outputType.equals("i8"))
+                throw new IllegalArgumentException("unknown output type '" + outputType + "', expected f16 or i8");
+            if (exactNumerics && outputType.equals("i8"))
+                throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16");
         }
 
         public static Options defaults() {
-            return new Options(0, "native", null, 0, 64, true, false);
+            return new Options(0, "native", null, 0, 64, true, false, "f16");
         }
 
-        public Options withThreads(int n) { return new Options(n, backend, isa, contextLength, batchSize, checkWeights, exactNumerics); }
-        public Options withBackend(String b) { return new Options(threads, b, isa, contextLength, batchSize, checkWeights, exactNumerics); }
-        public Options withIsa(String i) { return new Options(threads, backend, i, contextLength, batchSize, checkWeights, exactNumerics); }
-        public Options withContextLength(int n) { return new Options(threads, backend, isa, n, batchSize, checkWeights, exactNumerics); }
-        public Options withExactNumerics(boolean exact) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exact); }
-        public Options withBatchSize(int n) { return new Options(threads, backend, isa, contextLength, n, checkWeights, exactNumerics); }
+        public Options withThreads(int n) { return new Options(n, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType); }
+        public Options withBackend(String b) { return new Options(threads, b, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType); }
+        public Options withIsa(String i) { return new Options(threads, backend, i, contextLength, batchSize, checkWeights, exactNumerics, outputType); }
+        public Options withContextLength(int n) { return new Options(threads, backend, isa, n, batchSize, checkWeights, exactNumerics, outputType); }
+        public Options withExactNumerics(boolean exact) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exact, outputType); }
+        public Options withOutputType(String t) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, t); }
+        public Options withBatchSize(int n) { return new Options(threads, backend, isa, contextLength, n, checkWeights, exactNumerics, outputType); }
     }
 
     /** Receives load progress: a stage name and the fraction done in [0, 1]. */
@@ -68,6 +78,8 @@ public final class Model implements AutoCloseable {
     private final Kernels kernels;
     private final Parallel parallel;
     private final Options options;
+    private final java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared(); // load-time copies
+    private I8Matrix outputI8; // the int8 output projection when options.outputType() is "i8"
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
@@ -99,7 +111,14 @@ public final class Model implements AutoCloseable {
             if (options.checkWeights()) checkAllCodes(weights, listener);
             Kernels kernels = kernels(options);
             int threads = options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads();
-            return new Model(gguf, config, weights, kernels, new Parallel(threads), options);
+            Model model = new Model(gguf, config, weights, kernels, new Parallel(threads), options);
+            try {
+                if (options.outputType().equals("i8")) model.quantizeOutput(listener);
+            } catch (RuntimeException | Error e) {
+                model.close();
+                throw e;
+            }
+            return model;
         } catch (IOException | RuntimeException | Error e) {
             gguf.close();
             throw e;
@@ -112,6 +131,27 @@ public final class Model implements AutoCloseable {
             Weights.checkCodes(tensors.get(i).getKey(), tensors.get(i).getValue());
             listener.progress("checking weights", (double) (i + 1) / tensors.size());
         }
+    }
+
+    /** Builds the int8 output projection from the F16 table, rows split across the worker threads. */
+    private void quantizeOutput(LoadListener listener) {
+        F16Matrix table = weights.embedding();
+        I8Matrix q = I8Matrix.allocate(arena, table.rows(), table.cols());
+        int chunk = 4096;
+        for (int from = 0; from < table.rows(); from += chunk) {
+            int to = Math.min(table.rows(), from + chunk), base = from;
+            parallel.forRange(to - from, 1, (b, e) -> {
+                if (kernels instanceof NativeBackend) NativeBackend.quantizeI8Rows(table, q, base + b, base + e);
+                else I8Matrix.quantizeRows(table, q, base + b, base + e);
+            });
+            listener.progress("int8 output projection", (double) to / table.rows());
+        }
+        outputI8 = q;
+    }
+
+    /** The int8 output projection, or null when the F16 table is used. */
+    I8Matrix outputI8() {
+        return outputI8;
     }
 
     static Kernels kernels(Options o) {
@@ -155,7 +195,7 @@ public final class Model implements AutoCloseable {
 
     /** Weight bytes one decode step reads: every ternary matrix and the output projection. */
     public long weightBytesPerToken() {
-        long bytes = weights.embedding().data().byteSize();
+        long bytes = outputI8 != null ? outputI8.data().byteSize() + outputI8.scales().byteSize() : weights.embedding().data().byteSize();
         for (var t : Weights.ternaryTensors(weights)) bytes += t.getValue().data().byteSize();
         return bytes;
     }
@@ -204,6 +244,7 @@ public final class Model implements AutoCloseable {
         m.put("kernels", kernels.describe());
         m.put("threads", Integer.toString(parallel.threads()));
         m.put("numerics", options.exactNumerics() ? "exact (ggml AVX2 summation order)" : "fast");
+        m.put("output projection", outputI8 != null ? "int8, a scale per row (made at load)" : "F16 (as stored)");
         return m;
     }
 
@@ -215,6 +256,7 @@ public final class Model implements AutoCloseable {
             closed = true;
             parallel.close();
             gguf.close();
+            arena.close();
         } finally {
             lifecycle.writeLock().unlock();
         }

@@ -109,6 +109,33 @@ class ModelTest {
         }
     }
 
+    /**
+     * The int8 output projection: every part of the pass is then integer-exact or shared Java code, so all
+     * backends give bit-identical logits; and the greedy tokens stay those of the F16 projection.
+     */
+    @Test
+    void int8OutputProjectionIsExactAcrossBackendsAndKeepsGreedyTokens() throws Exception {
+        int[] tokens = randomTokens(24, 512, 8);
+        List<float[]> nativeRows = new ArrayList<>();
+        try (Model m = Model.load(tiny, options("native").withOutputType("i8")); Session s = m.newSession()) {
+            for (int t : tokens) nativeRows.add(s.decode(t).clone());
+            assertTrue(m.describe().get("output projection").startsWith("int8"));
+        }
+        for (String backend : List.of("vector", "java")) {
+            try (Model m = Model.load(tiny, options(backend).withOutputType("i8")); Session s = m.newSession()) {
+                for (int i = 0; i < tokens.length; i++) assertArrayEquals(nativeRows.get(i), s.decode(tokens[i]), backend + " row " + i);
+            }
+        }
+        int same = 0;
+        try (Model m = Model.load(tiny, options("native")); Session s = m.newSession()) {
+            for (int i = 0; i < tokens.length; i++)
+                if (LogitsDump.argmax(s.decode(tokens[i])) == LogitsDump.argmax(nativeRows.get(i))) same++;
+        }
+        assertTrue(same >= tokens.length - 1, "int8 and F16 projections agree on the top token at " + same + " of " + tokens.length);
+        assertThrows(IllegalArgumentException.class, () -> Model.Options.defaults().withOutputType("q4"));
+        assertThrows(IllegalArgumentException.class, () -> Model.Options.defaults().withExactNumerics(true).withOutputType("i8"));
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 7, 64})
     void batchedPrefillMatchesTokenByToken(int batch) throws Exception {
