@@ -30,15 +30,11 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--prefill", description = "feed the prompt in one batched call (default: one token per call)")
     boolean prefill;
 
-    @Option(names = "--kernel", paramLabel = "K", description = "alias of --backend (native, vector, java)")
-    String kernel;
-
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.json", description = "where to write the JSON")
     Path output;
 
     @Override
     public Integer call() throws IOException {
-        if (kernel != null) model.backend = kernel;
         int[] prompt = parseIds(tokens);
         if (nGen < 0) throw new CliException("--n-gen must not be negative, got " + nGen);
         try (Model m = model.load(System.err); Session s = m.newSession(Math.min(m.config().contextLength(), Math.max(prompt.length + nGen, 1)))) {

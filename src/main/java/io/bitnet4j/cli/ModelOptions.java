@@ -50,6 +50,10 @@ final class ModelOptions {
             description = "output projection: f16 (as stored) or i8 (an int8 copy made at load: half the bytes per token, faster decode) (default: ${DEFAULT-VALUE})")
     String outputType;
 
+    @Option(names = "--kernel", paramLabel = "K", defaultValue = "auto",
+            description = "ternary kernel: auto, i2s (native multiply-add), tl2 / tl1 (native lookup tables, x86 / ARM, repacked at load), or vector / java (the Java backends, as --backend) (default: ${DEFAULT-VALUE})")
+    String ternaryKernel;
+
     @Option(names = "--no-check", description = "skip the load-time scan of ternary weights for invalid codes")
     boolean noCheck;
 
@@ -74,7 +78,9 @@ final class ModelOptions {
         if (!numerics.equals("fast") && !numerics.equals("exact"))
             throw new CliException("unknown --numerics '" + numerics + "', expected fast or exact");
         try {
-            return new Model.Options(threads, backend, isa, contextLength, batchSize, !noCheck, numerics.equals("exact"), outputType);
+            boolean javaBackend = ternaryKernel.equals("vector") || ternaryKernel.equals("java");
+            return new Model.Options(threads, javaBackend ? ternaryKernel : backend, isa, contextLength, batchSize, !noCheck,
+                    numerics.equals("exact"), outputType, javaBackend ? "auto" : ternaryKernel);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }

@@ -48,7 +48,11 @@ public final class NativeLut {
                 throw new UnsupportedOperationException("ISA " + isaOrNull + " is not supported by this CPU or this build");
         }
         KernelChecks.lutGemm(w, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
-        for (MemorySegment s : new MemorySegment[] {w.packed(), q, actScale, actSum, y}) KernelChecks.offHeap("argument", s);
+        KernelChecks.offHeap("weights", w.packed()); // one at a time: no array allocated per call
+        KernelChecks.offHeap("q", q);
+        KernelChecks.offHeap("actScale", actScale);
+        KernelChecks.offHeap("actSum", actSum);
+        KernelChecks.offHeap("y", y);
         int status = NativeKernels.b4j_lut_gemm(isa, layout, w.packed().address(), w.scale(), w.rows(), w.cols(),
                 q.address(), actScale.address(), actSum.address(), tokens, y.address(), ldy, rowBegin, rowEnd);
         if (status == NativeKernels.EISA)

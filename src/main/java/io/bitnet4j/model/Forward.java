@@ -4,6 +4,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.LutMatrix;
+import io.bitnet4j.kernels.NativeLut;
 import io.bitnet4j.kernels.TernaryMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -237,7 +239,11 @@ final class Forward implements AutoCloseable {
             for (int i = 0; i < 3 && w[i] != null; i++) {
                 int rows = w[i].rows();
                 int b = Math.max(begin - base, 0), e = Math.min(end - base, rows);
-                if (b < e) kernels.i2sGemm(w[i], act8, actScale, actSum, tokens, y[i], rows, b, e);
+                if (b < e) {
+                    LutMatrix lut = model.lut(w[i]);
+                    if (lut != null) NativeLut.gemm(null, lut, act8, actScale, actSum, tokens, y[i], rows, b, e);
+                    else kernels.i2sGemm(w[i], act8, actScale, actSum, tokens, y[i], rows, b, e);
+                }
                 base += rows;
             }
         }

@@ -5,6 +5,9 @@ import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.kernels.F16Matrix;
 import io.bitnet4j.kernels.I8Matrix;
 import io.bitnet4j.kernels.JavaKernels;
+import io.bitnet4j.kernels.LutMatrix;
+import io.bitnet4j.kernels.NativeLut;
+import io.bitnet4j.kernels.TernaryMatrix;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.NativeBackend;
 import io.bitnet4j.kernels.VectorKernels;
@@ -33,9 +36,12 @@ public final class Model implements AutoCloseable {
      *                       logits with bitnet.cpp; slower output projection) instead of the fastest order
      * @param outputType     "f16": the tied output projection as stored; "i8": an int8 copy with a scale per
      *                       row, made at load time, which halves the bytes read per decoded token
+     * @param ternaryKernel  "auto", "i2s" (multiply-add on the stored layout), "tl2" or "tl1" (lookup tables
+     *                       over a copy repacked at load time; native backend only). auto = i2s: on the CPUs
+     *                       measured the LUT kernels were no faster (docs/kernels.md)
      */
     public record Options(int threads, String backend, String isa, int contextLength, int batchSize, boolean checkWeights,
-            boolean exactNumerics, String outputType) {
+            boolean exactNumerics, String outputType, String ternaryKernel) {
         public Options {
             if (threads < 0 || threads > 1024) throw new IllegalArgumentException("threads must be between 1 and 1024 (0 = all processors), got " + threads);
             if (backend == null) backend = "native";
@@ -47,21 +53,27 @@ public final class Model implements AutoCloseable {
             if (outputType == null) outputType = "f16";
             if (!outputType.equals("f16") && !outputType.equals("i8"))
                 throw new IllegalArgumentException("unknown output type '" + outputType + "', expected f16 or i8");
+            if (ternaryKernel == null) ternaryKernel = "auto";
+            if (!java.util.Set.of("auto", "i2s", "tl1", "tl2").contains(ternaryKernel))
+                throw new IllegalArgumentException("unknown ternary kernel '" + ternaryKernel + "', expected auto, i2s, tl2 or tl1");
+            if (ternaryKernel.startsWith("tl") && !backend.equals("native"))
+                throw new IllegalArgumentException("the lookup-table kernels " + ternaryKernel + " run on the native backend only");
             if (exactNumerics && outputType.equals("i8"))
                 throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16");
         }
 
         public static Options defaults() {
-            return new Options(0, "native", null, 0, 64, true, false, "f16");
+            return new Options(0, "native", null, 0, 64, true, false, "f16", "auto");
         }
 
-        public Options withThreads(int n) { return new Options(n, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType); }
-        public Options withBackend(String b) { return new Options(threads, b, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType); }
-        public Options withIsa(String i) { return new Options(threads, backend, i, contextLength, batchSize, checkWeights, exactNumerics, outputType); }
-        public Options withContextLength(int n) { return new Options(threads, backend, isa, n, batchSize, checkWeights, exactNumerics, outputType); }
-        public Options withExactNumerics(boolean exact) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exact, outputType); }
-        public Options withOutputType(String t) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, t); }
-        public Options withBatchSize(int n) { return new Options(threads, backend, isa, contextLength, n, checkWeights, exactNumerics, outputType); }
+        public Options withThreads(int n) { return new Options(n, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType, ternaryKernel); }
+        public Options withBackend(String b) { return new Options(threads, b, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType, ternaryKernel); }
+        public Options withIsa(String i) { return new Options(threads, backend, i, contextLength, batchSize, checkWeights, exactNumerics, outputType, ternaryKernel); }
+        public Options withContextLength(int n) { return new Options(threads, backend, isa, n, batchSize, checkWeights, exactNumerics, outputType, ternaryKernel); }
+        public Options withExactNumerics(boolean exact) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exact, outputType, ternaryKernel); }
+        public Options withOutputType(String t) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, t, ternaryKernel); }
+        public Options withTernaryKernel(String k) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType, k); }
+        public Options withBatchSize(int n) { return new Options(threads, backend, isa, contextLength, n, checkWeights, exactNumerics, outputType, ternaryKernel); }
     }
 
     /** Receives load progress: a stage name and the fraction done in [0, 1]. */
@@ -80,6 +92,8 @@ public final class Model implements AutoCloseable {
     private final Options options;
     private final java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared(); // load-time copies
     private I8Matrix outputI8; // the int8 output projection when options.outputType() is "i8"
+    /** Lookup-table copies of the ternary matrices when options.ternaryKernel() is tl1 or tl2, else empty. */
+    private final java.util.IdentityHashMap<TernaryMatrix, LutMatrix> lut = new java.util.IdentityHashMap<>();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
@@ -114,6 +128,7 @@ public final class Model implements AutoCloseable {
             Model model = new Model(gguf, config, weights, kernels, new Parallel(threads), options);
             try {
                 if (options.outputType().equals("i8")) model.quantizeOutput(listener);
+                if (options.ternaryKernel().startsWith("tl")) model.repackTernary(options.ternaryKernel(), listener);
             } catch (RuntimeException | Error e) {
                 model.close();
                 throw e;
@@ -147,6 +162,26 @@ public final class Model implements AutoCloseable {
             listener.progress("int8 output projection", (double) to / table.rows());
         }
         outputI8 = q;
+    }
+
+    /** Repacks every ternary matrix for the lookup-table kernels, one matrix per worker at a time. */
+    private void repackTernary(String layout, LoadListener listener) {
+        var tensors = Weights.ternaryTensors(weights);
+        LutMatrix[] packed = new LutMatrix[tensors.size()];
+        int step = parallel.threads();
+        for (int from = 0; from < tensors.size(); from += step) {
+            int base = from;
+            parallel.forRange(Math.min(step, tensors.size() - from), 1, (b, e) -> {
+                for (int i = base + b; i < base + e; i++) packed[i] = NativeLut.pack(tensors.get(i).getValue(), layout, arena);
+            });
+            listener.progress("repacking for " + layout, (double) Math.min(tensors.size(), from + step) / tensors.size());
+        }
+        for (int i = 0; i < packed.length; i++) lut.put(tensors.get(i).getValue(), packed[i]);
+    }
+
+    /** The lookup-table copy of a ternary matrix, or null when the I2_S kernels run. */
+    LutMatrix lut(TernaryMatrix w) {
+        return lut.isEmpty() ? null : lut.get(w);
     }
 
     /** The int8 output projection, or null when the F16 table is used. */
@@ -241,7 +276,8 @@ public final class Model implements AutoCloseable {
         m.put("architecture", config.arch());
         m.put("shape", config.layers() + " layers, dim " + config.dim() + ", heads " + config.heads() + "/" + config.kvHeads()
                 + ", ffn " + config.ffnDim() + ", vocab " + config.vocabSize() + ", context " + config.contextLength());
-        m.put("kernels", kernels.describe());
+        m.put("kernels", kernels.describe() + (lut.isEmpty() ? ", ternary i2s" : ", ternary " + options.ternaryKernel()
+                + (NativeLut.supported(options.ternaryKernel()) ? "" : " (scalar: no SIMD kernel for it on this CPU)")));
         m.put("threads", Integer.toString(parallel.threads()));
         m.put("numerics", options.exactNumerics() ? "exact (ggml AVX2 summation order)" : "fast");
         m.put("output projection", outputI8 != null ? "int8, a scale per row (made at load)" : "F16 (as stored)");

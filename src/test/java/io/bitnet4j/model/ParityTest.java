@@ -68,6 +68,8 @@ class ParityTest {
         if (shared == null) return Stream.of(Arguments.of("(no ../shared)", "none"));
         List<String> backends = new ArrayList<>();
         for (String isa : NativeBackend.supportedIsas()) backends.add("native:" + isa);
+        for (String layout : List.of("tl2", "tl1"))
+            if (io.bitnet4j.kernels.NativeLut.supported(layout)) backends.add("lut:" + layout);
         backends.add("vector");
         backends.add("java");
         List<Arguments> out = new ArrayList<>();
@@ -77,7 +79,9 @@ class ParityTest {
 
     static Model load(Path shared, String file, String backend) throws Exception {
         Model.Options o = Model.Options.defaults().withThreads(2);
-        o = backend.startsWith("native:") ? o.withBackend("native").withIsa(backend.substring(7)) : o.withBackend(backend);
+        if (backend.startsWith("native:")) o = o.withBackend("native").withIsa(backend.substring(7));
+        else if (backend.startsWith("lut:")) o = o.withBackend("native").withTernaryKernel(backend.substring(4));
+        else o = o.withBackend(backend);
         return Model.load(shared.resolve("parity").resolve(file + ".gguf"), o);
     }
 
