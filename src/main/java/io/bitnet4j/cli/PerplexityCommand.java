@@ -13,19 +13,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "perplexity", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Perplexity of a text file: consecutive non-overlapping windows, each a fresh context,",
-                "every token after a window's first one scored."})
+        description = {"Perplexity of a text file: consecutive non-overlapping chunks of --window tokens, each a fresh",
+                "context fed BOS + chunk, every chunk token scored (scripts/train-tiny-model/eval.py's protocol)."})
 final class PerplexityCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 
     @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "UTF-8 text")
     Path file;
 
-    @Option(names = "--window", paramLabel = "N", defaultValue = "256", description = "tokens per window (default: ${DEFAULT-VALUE})")
+    @Option(names = "--window", paramLabel = "N", defaultValue = "0", description = "tokens per chunk, 0 = the model's context - 1 (default: ${DEFAULT-VALUE})")
     int window;
 
-    @Option(names = "--bos", description = "put BOS in front of every window (not scored)")
-    boolean bos;
+    @Option(names = "--no-bos", description = "no BOS before each chunk (then a chunk's first token is not scored)")
+    boolean noBos;
 
     @Option(names = "--max-windows", paramLabel = "N", defaultValue = "0", description = "stop after N windows, 0 = all")
     int maxWindows;
@@ -37,10 +37,11 @@ final class PerplexityCommand implements Callable<Integer> {
             Report.system(System.err, m);
             Tokenizer tok = model.tokenizer(m);
             int[] ids = tok.encode(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), false) /* malformed UTF-8 becomes U+FFFD */;
-            if (maxWindows > 0 && ids.length > maxWindows * window) ids = java.util.Arrays.copyOf(ids, maxWindows * window);
-            System.err.printf("%d tokens, %d windows of %d%n", ids.length, ids.length / Math.max(1, window), window);
+            int w = window > 0 ? window : Math.min(m.config().contextLength(), 4096) - 1;
+            if (maxWindows > 0 && ids.length > (long) maxWindows * w) ids = java.util.Arrays.copyOf(ids, maxWindows * w);
+            System.err.printf("%d tokens, %d chunks of up to %d%n", ids.length, (ids.length + w - 1) / w, w);
             long start = System.nanoTime();
-            Perplexity p = Perplexity.compute(m, ids, window, bos ? tok.bos() : -1,
+            Perplexity p = Perplexity.compute(m, ids, w, noBos ? -1 : tok.bos(),
                     (done, total, so) -> System.err.printf("\r[%d/%d] ppl %.4f", done, total, so.value()));
             double secs = (System.nanoTime() - start) / 1e9;
             System.err.println();

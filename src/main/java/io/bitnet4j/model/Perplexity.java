@@ -1,10 +1,11 @@
 package io.bitnet4j.model;
 
 /**
- * Perplexity of a token sequence, llama-perplexity style: the text is cut into consecutive,
- * non-overlapping windows of {@code window} tokens; each window starts a fresh context, optionally with BOS
- * in front, and every token after the first of the window is scored (the first has no context). The same
- * protocol as scripts/train-tiny-model/eval.py, so the two figures can be compared.
+ * Perplexity of a token sequence: the ids are cut into consecutive, non-overlapping chunks of
+ * {@code window} tokens (the last may be shorter); each chunk gets a fresh context. With a BOS id, BOS is
+ * fed first and every token of the chunk is scored (the first conditioned on BOS alone); without, the first
+ * token of each chunk has no context and is not scored. This is the protocol of
+ * scripts/train-tiny-model/eval.py, so the two figures can be compared.
  *
  * @param tokens  scored tokens
  * @param nll     total negative log-likelihood (natural log)
@@ -15,7 +16,7 @@ public record Perplexity(long tokens, double nll) {
         return Math.exp(nll / tokens);
     }
 
-    /** Progress callback: windows done of total. */
+    /** Progress callback: chunks done of total. */
     @FunctionalInterface
     public interface Progress {
         void update(int done, int total, Perplexity soFar);
@@ -25,25 +26,27 @@ public record Perplexity(long tokens, double nll) {
         if (window < 2) throw new IllegalArgumentException("window must be at least 2 tokens, got " + window);
         int extra = bos >= 0 ? 1 : 0;
         if (window + extra > model.config().contextLength())
-            throw new IllegalArgumentException("window " + window + " exceeds the model's context " + model.config().contextLength());
-        int windows = ids.length / window;
-        if (windows == 0) throw new IllegalArgumentException("text has " + ids.length + " tokens, fewer than one window of " + window);
+            throw new IllegalArgumentException("window " + window + (extra == 1 ? " + BOS" : "") + " exceeds the model's context "
+                    + model.config().contextLength());
+        int chunks = (ids.length + window - 1) / window;
+        if (ids.length < 1 + (1 - extra)) throw new IllegalArgumentException("text has " + ids.length + " tokens: nothing to score");
         double[] nll = {0};
         long[] count = {0};
         try (Session s = model.newSession(window + extra)) {
-            for (int w = 0; w < windows; w++) {
-                int[] chunk = new int[window + extra];
-                if (extra == 1) chunk[0] = bos;
-                System.arraycopy(ids, w * window, chunk, extra, window);
+            for (int c = 0; c < chunks; c++) {
+                int from = c * window, n = Math.min(window, ids.length - from);
+                // fed: [BOS] + chunk without its last token; the logits after fed[i] predict target i
+                int[] fed = new int[n - 1 + extra];
+                if (extra == 1) fed[0] = bos;
+                System.arraycopy(ids, from, fed, extra, n - 1);
                 s.reset();
-                s.evaluateAll(chunk, (i, logits) -> {
-                    // logits after chunk[i] predict chunk[i+1]; score the window's tokens after its first
-                    if (i + 1 < chunk.length && i + 1 > extra) {
-                        nll[0] += -logSoftmax(logits, chunk[i + 1]);
-                        count[0]++;
-                    }
+                if (fed.length == 0) continue; // a one-token chunk without BOS has nothing to score
+                s.evaluateAll(fed, (i, logits) -> {
+                    int target = from + i + 1 - extra;
+                    nll[0] += -logSoftmax(logits, ids[target]);
+                    count[0]++;
                 });
-                if (progress != null) progress.update(w + 1, windows, new Perplexity(count[0], nll[0]));
+                if (progress != null) progress.update(c + 1, chunks, new Perplexity(count[0], nll[0]));
             }
         }
         return new Perplexity(count[0], nll[0]);
