@@ -2,14 +2,12 @@ package io.bitnet4j.cli;
 
 import java.io.PrintStream;
 
-/** A one-line progress bar on stderr, redrawn in place on a terminal and printed once per 10 % otherwise. */
+/** A one-line progress bar on stderr, redrawn in place on a terminal; elsewhere only the final line. */
 final class Progress {
     private static final int WIDTH = 30;
     private final PrintStream out;
     private final String label;
     private final boolean terminal = System.console() != null;
-    private int lastTenth = -1;
-    private String lastStage = "";
 
     Progress(PrintStream out, String label) {
         this.out = out;
@@ -21,14 +19,8 @@ final class Progress {
         if (terminal) {
             out.printf("\r%s [%s%s] %3.0f%% %s   ", label, "#".repeat(filled), ".".repeat(WIDTH - filled), fraction * 100, stage);
             out.flush();
-        } else {
-            int tenth = (int) (fraction * 10);
-            if (tenth != lastTenth || !stage.equals(lastStage)) {
-                if (tenth == 10 || tenth % 5 == 0 || !stage.equals(lastStage)) out.printf("%s: %s %d%%%n", label, stage, tenth * 10);
-                lastTenth = tenth;
-                lastStage = stage;
-            }
         }
+        // not a terminal (a log, a pipe): only the final line, from done()
     }
 
     void done(String message) {
