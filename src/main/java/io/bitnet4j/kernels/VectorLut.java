@@ -29,6 +29,26 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The kernel computes sum(w*q) exactly and adds back its own sum(q) per token (exact int), so
  * dot = sum(code*q) = sum((w+1)*q) and the float epilogue is {@link JavaKernels#epilogue}: bit-identical to
  * {@link JavaKernels#i2sGemm}. Packing rejects the invalid I2_S code 3 (a ternary LUT cannot represent it).
+ *
+ * <h2>Performance (Zen 3, AVX2, one thread, 2560x2560, shared 2-core machine)</h2>
+ * About 1.6-1.9x slower than {@link VectorKernels}' multiply-add (best-of-300 calls: ~440 vs ~270 us at one
+ * token; JMH in docs/kernels.md). Measured reasons:
+ * <ul>
+ *   <li>The Vector API's {@code selectFrom}/{@code rearrange} is a full-width permutation. Native TL1/TL2 use
+ *       {@code pshufb}, which looks up 16-entry tables independently in each 128-bit lane, with the table
+ *       broadcast to every lane; the API cannot say "in-lane", so on AVX2 (no {@code vpermb}) C2 has to emulate
+ *       a 256-bit byte permutation with several shuffles and a blend. Evidence: going from 128 to 256 bits
+ *       sped this kernel up only 1.17x (511 -> 436 us) but the multiply-add kernel 1.83x (488 -> 266 us).
+ *       At 128 bits, where a byte permutation can be a single {@code pshufb}, the two are close (511 vs 488 us).
+ *   <li>Each pair costs two lookups (lo and hi plane) for two weights, against one int16 multiply-add per
+ *       weight in VectorKernels: the table saves multiplies the hardware does cheaply anyway.
+ *   <li>Vector API bounds checks: {@code -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0} took 436 to 367 us.
+ *   <li>Tried and dropped: one 32-byte table load serving both planes (hi indices + 16) instead of two loads:
+ *       no change (448 us), so the loads are not the bottleneck, the shuffles are.
+ * </ul>
+ * It is kept as the measured answer to "does the LUT approach pay on the Vector API" (not on AVX2) and as a
+ * candidate for CPUs whose full-width byte permutation is a single instruction (AVX-512 VBMI {@code vpermb},
+ * SVE {@code tbl}), where it has not been measured.
  */
 public final class VectorLut {
     private VectorLut() {}
