@@ -35,6 +35,16 @@ public final class KernelChecks {
         output(y, tokens, ldy, rowEnd);
     }
 
+    static void vectorLutGemm(VectorLutMatrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum,
+            int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        nonNegative("tokens", tokens);
+        rows(w.rows(), ldy, rowBegin, rowEnd);
+        fits("q", q, (long) tokens * w.cols());
+        fits("actScale", actScale, (long) tokens * Float.BYTES);
+        fits("actSum", actSum, (long) tokens * Integer.BYTES);
+        output(y, tokens, ldy, rowEnd);
+    }
+
     static void f16Gemm(F16Matrix w, MemorySegment x, int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
         nonNegative("tokens", tokens);
         rows(w.rows(), ldy, rowBegin, rowEnd);

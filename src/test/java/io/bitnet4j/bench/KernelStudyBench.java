@@ -10,6 +10,8 @@ import io.bitnet4j.kernels.NativeBackend;
 import io.bitnet4j.kernels.NativeLut;
 import io.bitnet4j.kernels.TernaryMatrix;
 import io.bitnet4j.kernels.VectorKernels;
+import io.bitnet4j.kernels.VectorLut;
+import io.bitnet4j.kernels.VectorLutMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
@@ -32,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The kernel study: one ternary GEMM (T tokens, all rows, one thread) per operation for every kernel on the
  * 2B4T shapes and batch sizes. Kernels: "java" (scalar Java), "vector" (Vector API, preferred width),
  * "scalar" / "avx2" / "avx512-vnni" / "neon" / "neon-dotprod" (native I2_S at that ISA), "tl2" / "tl1"
- * (native lookup tables over a load-time repack). scripts/kernel-study.sh passes only what the CPU runs and
+ * (native lookup tables over a load-time repack), "vector-lut" (Vector API lookup tables, {@link VectorLut}). scripts/kernel-study.sh passes only what the CPU runs and
  * renders docs/kernels.md from the JSON.
  */
 @State(Scope.Thread)
@@ -55,6 +57,7 @@ public class KernelStudyBench {
     private Arena arena;
     private Kernels kernels;
     private LutMatrix lut;
+    private VectorLutMatrix vlut;
     private TernaryMatrix w;
     private MemorySegment q, scale, sum, y;
     private int m;
@@ -75,11 +78,12 @@ public class KernelStudyBench {
         w = new TernaryMatrix(data, m, k, 0.8f);
         kernels = switch (kernel) {
             case "java" -> new JavaKernels();
-            case "vector" -> new VectorKernels();
+            case "vector", "vector-lut" -> new VectorKernels(); // vector-lut: only for quantizeI8s below
             case "tl1", "tl2" -> new NativeBackend();
             default -> NativeBackend.select(kernel);
         };
         if (kernel.startsWith("tl")) lut = NativeLut.pack(w, kernel, arena);
+        if (kernel.equals("vector-lut")) vlut = VectorLut.pack(w, arena);
         MemorySegment x = arena.allocate(4L * k * tokens, 64);
         for (long i = 0; i < (long) k * tokens; i++) x.setAtIndex(JAVA_FLOAT, i, (float) rnd.nextDouble(-3, 3));
         q = arena.allocate((long) k * tokens, 64);
@@ -97,6 +101,7 @@ public class KernelStudyBench {
     @Benchmark
     public MemorySegment gemm() {
         if (lut != null) NativeLut.gemm(null, lut, q, scale, sum, tokens, y, m, 0, m);
+        else if (vlut != null) VectorLut.gemm(vlut, q, scale, sum, tokens, y, m, 0, m);
         else kernels.i2sGemm(w, q, scale, sum, tokens, y, m, 0, m);
         return y;
     }
