@@ -12,9 +12,9 @@ cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 # what this CPU runs: the native ISAs it supports, and the lookup-table layout with a SIMD kernel here
 native=$(java $flags -cp "$cp" io.bitnet4j.bench.SupportedKernels)
-echo "kernels: vector $native; java and scalar at 1 and 8 tokens"
+echo "kernels: vector vector-lut $native; java and scalar at 1 and 8 tokens"
 # shellcheck disable=SC2086
-java $flags -cp "$cp" org.openjdk.jmh.Main KernelStudyBench -p kernel="vector,$native" -rf json -rff target/jmh-study-fast.json "$@"
+java $flags -cp "$cp" org.openjdk.jmh.Main KernelStudyBench -p kernel="vector,vector-lut,$native" -rf json -rff target/jmh-study-fast.json "$@"
 # shellcheck disable=SC2086
 java $flags -cp "$cp" org.openjdk.jmh.Main KernelStudyBench -p kernel=java,scalar -p tokens=1,8 -rf json -rff target/jmh-study-slow.json "$@"
 python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])) + json.load(open(sys.argv[2]))))' \

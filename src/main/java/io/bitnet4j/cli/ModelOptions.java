@@ -51,7 +51,7 @@ final class ModelOptions {
     String outputType;
 
     @Option(names = "--kernel", paramLabel = "K", defaultValue = "auto",
-            description = "ternary kernel: auto, i2s (native multiply-add), tl2 / tl1 (native lookup tables, x86 / ARM, repacked at load), or vector / java (the Java backends, as --backend) (default: ${DEFAULT-VALUE})")
+            description = "ternary kernel: auto, i2s (native multiply-add), tl2 / tl1 (native lookup tables, x86 / ARM, repacked at load), or vector / vector-lut / java (the Java backends: multiply-add, lookup tables, scalar) (default: ${DEFAULT-VALUE})")
     String ternaryKernel;
 
     @Option(names = "--no-check", description = "skip the load-time scan of ternary weights for invalid codes")
@@ -78,9 +78,15 @@ final class ModelOptions {
         if (!numerics.equals("fast") && !numerics.equals("exact"))
             throw new CliException("unknown --numerics '" + numerics + "', expected fast or exact");
         try {
-            boolean javaBackend = ternaryKernel.equals("vector") || ternaryKernel.equals("java");
-            return new Model.Options(threads, javaBackend ? ternaryKernel : backend, isa, contextLength, batchSize, !noCheck,
-                    numerics.equals("exact"), outputType, javaBackend ? "auto" : ternaryKernel);
+            // --kernel also names the Java backends: vector, vector-lut (its lookup tables) and java
+            String chosenBackend = switch (ternaryKernel) {
+                case "vector", "vector-lut" -> "vector";
+                case "java" -> "java";
+                default -> backend;
+            };
+            String kernel = ternaryKernel.equals("vector") || ternaryKernel.equals("java") ? "auto" : ternaryKernel;
+            return new Model.Options(threads, chosenBackend, isa, contextLength, batchSize, !noCheck,
+                    numerics.equals("exact"), outputType, kernel);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }

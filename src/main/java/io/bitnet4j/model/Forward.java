@@ -6,6 +6,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.LutMatrix;
 import io.bitnet4j.kernels.NativeLut;
+import io.bitnet4j.kernels.VectorLut;
+import io.bitnet4j.kernels.VectorLutMatrix;
 import io.bitnet4j.kernels.TernaryMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -241,7 +243,9 @@ final class Forward implements AutoCloseable {
                 int b = Math.max(begin - base, 0), e = Math.min(end - base, rows);
                 if (b < e) {
                     LutMatrix lut = model.lut(w[i]);
+                    VectorLutMatrix vlut = lut == null ? model.vectorLut(w[i]) : null;
                     if (lut != null) NativeLut.gemm(null, lut, act8, actScale, actSum, tokens, y[i], rows, b, e);
+                    else if (vlut != null) VectorLut.gemm(vlut, act8, actScale, actSum, tokens, y[i], rows, b, e);
                     else kernels.i2sGemm(w[i], act8, actScale, actSum, tokens, y[i], rows, b, e);
                 }
                 base += rows;

@@ -8,6 +8,8 @@ import io.bitnet4j.kernels.JavaKernels;
 import io.bitnet4j.kernels.LutMatrix;
 import io.bitnet4j.kernels.NativeLut;
 import io.bitnet4j.kernels.TernaryMatrix;
+import io.bitnet4j.kernels.VectorLut;
+import io.bitnet4j.kernels.VectorLutMatrix;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.NativeBackend;
 import io.bitnet4j.kernels.VectorKernels;
@@ -37,8 +39,9 @@ public final class Model implements AutoCloseable {
      * @param outputType     "f16": the tied output projection as stored; "i8": an int8 copy with a scale per
      *                       row, made at load time, which halves the bytes read per decoded token
      * @param ternaryKernel  "auto", "i2s" (multiply-add on the stored layout), "tl2" or "tl1" (lookup tables
-     *                       over a copy repacked at load time; native backend only). auto = i2s: on the CPUs
-     *                       measured the LUT kernels were no faster (docs/kernels.md)
+     *                       over a copy repacked at load time; native backend only), "vector-lut" (the lookup
+     *                       tables on the Vector API backend). auto = i2s: on the CPUs measured the LUT kernels
+     *                       were no faster (docs/kernels.md)
      */
     public record Options(int threads, String backend, String isa, int contextLength, int batchSize, boolean checkWeights,
             boolean exactNumerics, String outputType, String ternaryKernel) {
@@ -54,10 +57,12 @@ public final class Model implements AutoCloseable {
             if (!outputType.equals("f16") && !outputType.equals("i8"))
                 throw new IllegalArgumentException("unknown output type '" + outputType + "', expected f16 or i8");
             if (ternaryKernel == null) ternaryKernel = "auto";
-            if (!java.util.Set.of("auto", "i2s", "tl1", "tl2").contains(ternaryKernel))
-                throw new IllegalArgumentException("unknown ternary kernel '" + ternaryKernel + "', expected auto, i2s, tl2 or tl1");
+            if (!java.util.Set.of("auto", "i2s", "tl1", "tl2", "vector-lut").contains(ternaryKernel))
+                throw new IllegalArgumentException("unknown ternary kernel '" + ternaryKernel + "', expected auto, i2s, tl2, tl1 or vector-lut");
             if (ternaryKernel.startsWith("tl") && !backend.equals("native"))
                 throw new IllegalArgumentException("the lookup-table kernels " + ternaryKernel + " run on the native backend only");
+            if (ternaryKernel.equals("vector-lut") && !backend.equals("vector"))
+                throw new IllegalArgumentException("the vector-lut kernel runs on the vector backend only");
             if (exactNumerics && outputType.equals("i8"))
                 throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16");
         }
@@ -94,6 +99,8 @@ public final class Model implements AutoCloseable {
     private I8Matrix outputI8; // the int8 output projection when options.outputType() is "i8"
     /** Lookup-table copies of the ternary matrices when options.ternaryKernel() is tl1 or tl2, else empty. */
     private final java.util.IdentityHashMap<TernaryMatrix, LutMatrix> lut = new java.util.IdentityHashMap<>();
+    /** Vector API lookup-table copies when options.ternaryKernel() is vector-lut, else empty. */
+    private final java.util.IdentityHashMap<TernaryMatrix, VectorLutMatrix> vectorLut = new java.util.IdentityHashMap<>();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
@@ -128,7 +135,8 @@ public final class Model implements AutoCloseable {
             Model model = new Model(gguf, config, weights, kernels, new Parallel(threads), options);
             try {
                 if (options.outputType().equals("i8")) model.quantizeOutput(listener);
-                if (options.ternaryKernel().startsWith("tl")) model.repackTernary(options.ternaryKernel(), listener);
+                if (!options.ternaryKernel().equals("auto") && !options.ternaryKernel().equals("i2s"))
+                    model.repackTernary(options.ternaryKernel(), listener);
             } catch (RuntimeException | Error e) {
                 model.close();
                 throw e;
@@ -167,16 +175,28 @@ public final class Model implements AutoCloseable {
     /** Repacks every ternary matrix for the lookup-table kernels, one matrix per worker at a time. */
     private void repackTernary(String layout, LoadListener listener) {
         var tensors = Weights.ternaryTensors(weights);
-        LutMatrix[] packed = new LutMatrix[tensors.size()];
+        Record[] packed = new Record[tensors.size()];
         int step = parallel.threads();
         for (int from = 0; from < tensors.size(); from += step) {
             int base = from;
             parallel.forRange(Math.min(step, tensors.size() - from), 1, (b, e) -> {
-                for (int i = base + b; i < base + e; i++) packed[i] = NativeLut.pack(tensors.get(i).getValue(), layout, arena);
+                for (int i = base + b; i < base + e; i++) packed[i] = repack(tensors.get(i).getValue(), layout);
             });
             listener.progress("repacking for " + layout, (double) Math.min(tensors.size(), from + step) / tensors.size());
         }
-        for (int i = 0; i < packed.length; i++) lut.put(tensors.get(i).getValue(), packed[i]);
+        for (int i = 0; i < packed.length; i++) {
+            if (packed[i] instanceof LutMatrix m) lut.put(tensors.get(i).getValue(), m);
+            else vectorLut.put(tensors.get(i).getValue(), (VectorLutMatrix) packed[i]);
+        }
+    }
+
+    private Record repack(TernaryMatrix w, String layout) {
+        return layout.equals("vector-lut") ? VectorLut.pack(w, arena) : NativeLut.pack(w, layout, arena);
+    }
+
+    /** The Vector API lookup-table copy of a ternary matrix, or null. */
+    VectorLutMatrix vectorLut(TernaryMatrix w) {
+        return vectorLut.isEmpty() ? null : vectorLut.get(w);
     }
 
     /** The lookup-table copy of a ternary matrix, or null when the I2_S kernels run. */
@@ -276,8 +296,9 @@ public final class Model implements AutoCloseable {
         m.put("architecture", config.arch());
         m.put("shape", config.layers() + " layers, dim " + config.dim() + ", heads " + config.heads() + "/" + config.kvHeads()
                 + ", ffn " + config.ffnDim() + ", vocab " + config.vocabSize() + ", context " + config.contextLength());
-        m.put("kernels", kernels.describe() + (lut.isEmpty() ? ", ternary i2s" : ", ternary " + options.ternaryKernel()
-                + (NativeLut.supported(options.ternaryKernel()) ? "" : " (scalar: no SIMD kernel for it on this CPU)")));
+        String ternary = !vectorLut.isEmpty() ? "vector-lut" : lut.isEmpty() ? "i2s" : options.ternaryKernel()
+                + (NativeLut.supported(options.ternaryKernel()) ? "" : " (scalar: no SIMD kernel for it on this CPU)");
+        m.put("kernels", kernels.describe() + ", ternary " + ternary);
         m.put("threads", Integer.toString(parallel.threads()));
         m.put("numerics", options.exactNumerics() ? "exact (ggml AVX2 summation order)" : "fast");
         m.put("output projection", outputI8 != null ? "int8, a scale per row (made at load)" : "F16 (as stored)");

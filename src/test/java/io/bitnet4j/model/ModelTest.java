@@ -107,6 +107,9 @@ class ModelTest {
         try (Model m = Model.load(tiny, options("native").withIsa("scalar"))) {
             assertArrayEquals(reference, greedy(m, prompt, 24), "greedy tokens of the native scalar ISA");
         }
+        try (Model m = Model.load(tiny, options("vector").withTernaryKernel("vector-lut"))) {
+            assertArrayEquals(reference, greedy(m, prompt, 24), "greedy tokens of the vector-lut kernel");
+        }
         for (String lut : List.of("tl2", "tl1")) { // SIMD where the CPU has it, else the scalar LUT reference
             try (Model m = Model.load(tiny, options("native").withTernaryKernel(lut))) {
                 assertArrayEquals(reference, greedy(m, prompt, 24), "greedy tokens of the " + lut + " kernels");

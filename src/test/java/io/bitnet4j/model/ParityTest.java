@@ -71,6 +71,7 @@ class ParityTest {
         for (String layout : List.of("tl2", "tl1"))
             if (io.bitnet4j.kernels.NativeLut.supported(layout)) backends.add("lut:" + layout);
         backends.add("vector");
+        backends.add("vector-lut");
         backends.add("java");
         List<Arguments> out = new ArrayList<>();
         for (String file : List.of("pa", "pd")) for (String b : backends) out.add(Arguments.of(file, b));
@@ -81,6 +82,7 @@ class ParityTest {
         Model.Options o = Model.Options.defaults().withThreads(2);
         if (backend.startsWith("native:")) o = o.withBackend("native").withIsa(backend.substring(7));
         else if (backend.startsWith("lut:")) o = o.withBackend("native").withTernaryKernel(backend.substring(4));
+        else if (backend.equals("vector-lut")) o = o.withBackend("vector").withTernaryKernel("vector-lut");
         else o = o.withBackend(backend);
         return Model.load(shared.resolve("parity").resolve(file + ".gguf"), o);
     }
