@@ -260,42 +260,12 @@ static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t 
         }
 }
 
-template <int R, int N>
-static inline void i8_tile_store(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
-                                 const float *act_scale, int64_t t0, float *y, int64_t ldy, int64_t m,
-                                 const int8_t *next) {
-    int32_t dot[R][N];
-    i8_tile<R, N>(w + m * K, q + t0 * K, K, dot, next);
-    for (int n = 0; n < N; n++)
-        for (int r = 0; r < R; r++)
-            y[(t0 + n) * ldy + m + r] = b4j_i8_epilogue(dot[r][n], act_scale[t0 + n], w_scales[m + r]);
-}
-
-template <int R>
-static inline void i8_rows(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
-                           const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m, const int8_t *next) {
-    int64_t t = 0;
-    for (; t + 4 <= T; t += 4, next = 0) i8_tile_store<R, 4>(w, w_scales, K, q, act_scale, t, y, ldy, m, next);
-    switch (T - t) {
-        case 3: i8_tile_store<R, 3>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
-        case 2: i8_tile_store<R, 2>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
-        case 1: i8_tile_store<R, 1>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
-        default: break;
-    }
-}
+#include "../i8_driver.h"
 
 static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
                     int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (T <= 0) return;
-    int64_t m = m_begin;
-    if (T == 1) {
-        for (; m + 4 <= m_end; m += 4)
-            i8_rows<4>(w, w_scales, K, q, act_scale, T, y, ldy, m, m + 8 <= m_end ? w + (m + 4) * K : 0);
-    } else {
-        for (; m + 2 <= m_end; m += 2)
-            i8_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m, m + 4 <= m_end ? w + (m + 2) * K : 0);
-    }
-    for (; m < m_end; m++) i8_rows<1>(w, w_scales, K, q, act_scale, T, y, ldy, m, 0);
+    /* batches: 2 rows x 4 tokens of accumulators fit the 32 NEON registers */
+    i8_gemm_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
 }
 
 }  // namespace

@@ -329,31 +329,7 @@ static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t 
         }
 }
 
-template <int R, int N>
-static inline void i8_tile_store(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
-                                 const float *act_scale, int64_t t0, float *y, int64_t ldy, int64_t m,
-                                 const int8_t *next) {
-    int32_t dot[R][N];
-    i8_tile<R, N>(w + m * K, q + t0 * K, K, dot, next);
-    for (int n = 0; n < N; n++)
-        for (int r = 0; r < R; r++)
-            y[(t0 + n) * ldy + m + r] = b4j_i8_epilogue(dot[r][n], act_scale[t0 + n], w_scales[m + r]);
-}
-
-/* R rows for every token, 4 tokens per tile: the rows (R*K bytes) stay in L1 between the token tiles, so
- * they are read from memory once; only the first tile prefetches the next rows. */
-template <int R>
-static inline void i8_rows(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
-                           const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m, const int8_t *next) {
-    int64_t t = 0;
-    for (; t + 4 <= T; t += 4, next = 0) i8_tile_store<R, 4>(w, w_scales, K, q, act_scale, t, y, ldy, m, next);
-    switch (T - t) {
-        case 3: i8_tile_store<R, 3>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
-        case 2: i8_tile_store<R, 2>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
-        case 1: i8_tile_store<R, 1>(w, w_scales, K, q, act_scale, t, y, ldy, m, next); break;
-        default: break;
-    }
-}
+#include "../i8_driver.h"
 
 }  // namespace
 
@@ -362,18 +338,8 @@ extern "C" {
 B4J_HIDDEN void b4j_avx2_i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
                                  const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin,
                                  int64_t m_end) {
-    if (T <= 0) return;
-    int64_t m = m_begin;
-    if (T == 1) {
-        /* GEMV (decode logits): 4 rows share every activation load and give 4 independent chains */
-        for (; m + 4 <= m_end; m += 4)
-            i8_tile_store<4, 1>(w, w_scales, K, q, act_scale, 0, y, ldy, m, m + 8 <= m_end ? w + (m + 4) * K : 0);
-    } else {
-        /* 2 rows x 4 tokens: 8 accumulators + 2 weight vectors + ones + temporaries fit the 16 ymm */
-        for (; m + 2 <= m_end; m += 2)
-            i8_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m, m + 4 <= m_end ? w + (m + 2) * K : 0);
-    }
-    for (; m < m_end; m++) i8_rows<1>(w, w_scales, K, q, act_scale, T, y, ldy, m, 0);
+    /* batches: 2 rows x 4 tokens = 8 accumulators + 2 weight vectors + temporaries fit the 16 ymm */
+    i8_gemm_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
 }
 
 void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
