@@ -62,6 +62,8 @@ final class InfoCommand implements Callable<Integer> {
             String head = l.stream().limit(5).map(String::valueOf).toList().toString();
             return "array[" + l.size() + "] " + (l.size() > 5 ? head.substring(0, head.length() - 1) + ", ...]" : head);
         }
+        // f32 metadata arrives as Double: print it as the float it was (1e-5, not 9.999999747378752E-6)
+        if (v instanceof Double d && (double) (float) (double) d == d) v = (float) (double) d;
         String s = String.valueOf(v).replace("\n", "\\n");
         return s.length() > 100 ? s.substring(0, 100) + "... (" + s.length() + " chars)" : s;
     }
