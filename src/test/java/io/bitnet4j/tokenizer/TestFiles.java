@@ -26,8 +26,10 @@ final class TestFiles {
     /** One test text and its expected ids. */
     record Vector(int index, String text, int[] ids) {}
 
-    /** /work/shared, or the directory in system property bitnet4j.shared. */
+    /** The first that exists of: system property bitnet4j.shared, ../shared, /work/shared. */
     static Path sharedDir() {
+        for (String candidate : new String[] {System.getProperty("bitnet4j.shared", ""), "../shared", "/work/shared"})
+            if (!candidate.isEmpty() && java.nio.file.Files.isDirectory(Path.of(candidate, "testdata"))) return Path.of(candidate);
         return Path.of(System.getProperty("bitnet4j.shared", "/work/shared"));
     }
 
