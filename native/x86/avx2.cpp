@@ -197,7 +197,7 @@ static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q
         int64_t m = m_begin;
         for (; m + 4 <= m_end; m += 4) {
             int32_t dot[4][1] = {{0}, {0}, {0}, {0}};
-            const uint8_t *next = m + 8 <= m_end ? w + (m + 4) * row_bytes : 0;
+            const uint8_t *next = m + 12 <= m_end ? w + (m + 8) * row_bytes : 0;
             i2s_tile<4, 1>(w + m * row_bytes, row_bytes, q, K, 0, nb, dot, next);
             for (int r = 0; r < 4; r++) y[m + r] = b4j_epilogue(dot[r][0], act_sum[0], act_scale[0], w_scale);
         }
@@ -354,7 +354,7 @@ void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
         /* GEMV (the logits): 2 rows x 4 accumulators = 8 chains */
         for (; m + 2 <= m_end; m += 2) {
             float out[2][1];
-            f16_tile<2, 1, 4>(w + m * K, K, x, out, m + 4 <= m_end ? w + (m + 2) * K : 0);
+            f16_tile<2, 1, 4>(w + m * K, K, x, out, m + 6 <= m_end ? w + (m + 4) * K : 0);
             y[m] = out[0][0];
             y[m + 1] = out[1][0];
         }
