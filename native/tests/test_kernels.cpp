@@ -16,39 +16,10 @@
 #include <immintrin.h>
 #endif
 
-static int failures = 0;
-static long checks = 0;
-#define CHECK(c, ...)                                                               \
-    do {                                                                            \
-        checks++;                                                                   \
-        if (!(c)) {                                                                 \
-            if (++failures <= 50) {                                                 \
-                std::printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
-                std::printf(__VA_ARGS__);                                           \
-                std::printf("\n");                                                  \
-            }                                                                       \
-        }                                                                           \
-    } while (0)
-
-static bool quick = false;
-
-static uint32_t fbits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
-static float bitsf(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+#include "test_common.h"
 
 /* ------------------------------------------------------------------ helpers */
 
-/* Pack per-element codes (0..2) of an M x K matrix into the canonical I2_S layout, written independently
- * of the library from the format description: byte j of a block holds j, 32+j, 64+j, 96+j at bits 7..0. */
-static std::vector<uint8_t> pack_i2s(const std::vector<uint8_t> &codes, int64_t M, int64_t K) {
-    std::vector<uint8_t> w((size_t)(M * K / 4), 0);
-    for (int64_t m = 0; m < M; m++)
-        for (int64_t k = 0; k < K; k++) {
-            int64_t blk = k / 128, in = k % 128;
-            size_t byte = (size_t)(m * K / 4 + blk * 32 + in % 32);
-            w[byte] |= (uint8_t)(codes[(size_t)(m * K + k)] << (6 - 2 * (in / 32)));
-        }
-    return w;
-}
 
 /* ------------------------------------------------------------------ quantize */
 

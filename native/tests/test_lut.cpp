@@ -13,38 +13,10 @@
 
 #include "bitnet4j/bitnet4j.h"
 
-static int failures = 0;
-static long checks = 0;
-#define CHECK(c, ...)                                                               \
-    do {                                                                            \
-        checks++;                                                                   \
-        if (!(c)) {                                                                 \
-            if (++failures <= 50) {                                                 \
-                std::printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
-                std::printf(__VA_ARGS__);                                           \
-                std::printf("\n");                                                  \
-            }                                                                       \
-        }                                                                           \
-    } while (0)
-
-static bool quick = false;
-
-static uint32_t fbits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
-static float bitsf(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+#include "test_common.h"
 
 static const char *layout_name(int layout) { return layout == B4J_LAYOUT_TL2 ? "tl2" : "tl1"; }
 
-/* canonical I2_S from per-element codes, written from the format description (as test_kernels.cpp) */
-static std::vector<uint8_t> pack_i2s(const std::vector<uint8_t> &codes, int64_t M, int64_t K) {
-    std::vector<uint8_t> w((size_t)(M * K / 4), 0);
-    for (int64_t m = 0; m < M; m++)
-        for (int64_t k = 0; k < K; k++) {
-            int64_t blk = k / 128, in = k % 128;
-            size_t byte = (size_t)(m * K / 4 + blk * 32 + in % 32);
-            w[byte] |= (uint8_t)(codes[(size_t)(m * K + k)] << (6 - 2 * (in / 32)));
-        }
-    return w;
-}
 
 /* Repacks in 1-3 row pieces at random (tile-aligned or not) boundaries, as parallel loaders would. */
 static std::vector<uint8_t> lut_pack(int layout, const std::vector<uint8_t> &i2s, int64_t M, int64_t K,
