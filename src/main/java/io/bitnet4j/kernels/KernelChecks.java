@@ -17,29 +17,25 @@ public final class KernelChecks {
 
     static void i2sGemm(TernaryMatrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
             MemorySegment y, int ldy, int rowBegin, int rowEnd) {
-        nonNegative("tokens", tokens);
-        rows(w.rows(), ldy, rowBegin, rowEnd);
-        fits("q", q, (long) tokens * w.cols());
-        fits("actScale", actScale, (long) tokens * Float.BYTES);
-        fits("actSum", actSum, (long) tokens * Integer.BYTES);
-        output(y, tokens, ldy, rowEnd);
+        ternaryGemm(w.rows(), w.cols(), q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
     }
 
     static void lutGemm(LutMatrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
             MemorySegment y, int ldy, int rowBegin, int rowEnd) {
-        nonNegative("tokens", tokens);
-        rows(w.rows(), ldy, rowBegin, rowEnd);
-        fits("q", q, (long) tokens * w.cols());
-        fits("actScale", actScale, (long) tokens * Float.BYTES);
-        fits("actSum", actSum, (long) tokens * Integer.BYTES);
-        output(y, tokens, ldy, rowEnd);
+        ternaryGemm(w.rows(), w.cols(), q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
     }
 
     static void vectorLutGemm(VectorLutMatrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum,
             int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        ternaryGemm(w.rows(), w.cols(), q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
+    }
+
+    /** Any ternary matrix layout: I8_S activations of `cols` per token in, rows x tokens floats out. */
+    private static void ternaryGemm(int wRows, int wCols, MemorySegment q, MemorySegment actScale, MemorySegment actSum,
+            int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
         nonNegative("tokens", tokens);
-        rows(w.rows(), ldy, rowBegin, rowEnd);
-        fits("q", q, (long) tokens * w.cols());
+        rows(wRows, ldy, rowBegin, rowEnd);
+        fits("q", q, (long) tokens * wCols);
         fits("actScale", actScale, (long) tokens * Float.BYTES);
         fits("actSum", actSum, (long) tokens * Integer.BYTES);
         output(y, tokens, ldy, rowEnd);
