@@ -1,5 +1,6 @@
 package io.bitnet4j.gguf;
 
+import io.bitnet4j.SharedFiles;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;

@@ -25,10 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ParityTest {
 
     static Path sharedDir() {
-        for (String candidate : new String[] {System.getProperty("bitnet4j.shared", ""), "../shared", "/work/shared"}) {
-            if (!candidate.isEmpty() && Files.isDirectory(Path.of(candidate, "parity"))) return Path.of(candidate);
-        }
-        return null;
+        Path dir = io.bitnet4j.SharedFiles.dir();
+        return dir != null && Files.isDirectory(dir.resolve("parity")) ? dir : null;
     }
 
     /** One fixture: the ids fed and bitnet.cpp's rows (prompt rows, then generated rows). */

@@ -96,7 +96,7 @@ class SyntheticModelTest {
     void tinyMatchesTheParityFixtureStructurally() throws Exception {
         Path f = dir.resolve("tiny.gguf");
         SyntheticModel.write(f, SyntheticModel.Spec.tiny(), null, 9);
-        try (GgufFile ours = GgufFile.open(f); GgufFile pa = GgufFile.open(io.bitnet4j.gguf.SharedFiles.parity("pa.gguf"))) {
+        try (GgufFile ours = GgufFile.open(f); GgufFile pa = GgufFile.open(io.bitnet4j.SharedFiles.parity("pa.gguf"))) {
             assertEquals(List.copyOf(pa.metadata().keySet()), List.copyOf(ours.metadata().keySet()));
             for (String k : pa.metadata().keySet()) assertEquals(pa.typeOf(k), ours.typeOf(k), k);
             for (String k : List.of("bitnet-b1.58.vocab_size", "bitnet-b1.58.context_length", "bitnet-b1.58.rope.dimension_count",

@@ -26,20 +26,10 @@ final class TestFiles {
     /** One test text and its expected ids. */
     record Vector(int index, String text, int[] ids) {}
 
-    /** The first that exists of: system property bitnet4j.shared, ../shared, /work/shared. */
-    static Path sharedDir() {
-        for (String candidate : new String[] {System.getProperty("bitnet4j.shared", ""), "../shared", "/work/shared"})
-            if (!candidate.isEmpty() && java.nio.file.Files.isDirectory(Path.of(candidate, "testdata"))) return Path.of(candidate);
-        return Path.of(System.getProperty("bitnet4j.shared", "/work/shared"));
-    }
-
     /** Vectors of {@code testdata/<set>}; skips the test with a message when the files are missing. */
     static List<Vector> vectors(String set) throws IOException {
-        Path dir = sharedDir().resolve("testdata").resolve(set);
-        Path inp = dir.resolve("vectors.inp");
-        Path out = dir.resolve("vectors.out");
-        assumeTrue(Files.isRegularFile(inp) && Files.isRegularFile(out),
-                "tokenizer vectors not found in " + dir + " (set -Dbitnet4j.shared=<dir containing testdata/>)");
+        Path inp = io.bitnet4j.SharedFiles.require("testdata", set, "vectors.inp");
+        Path out = io.bitnet4j.SharedFiles.require("testdata", set, "vectors.out");
         String[] texts = Files.readString(inp, StandardCharsets.UTF_8).split(SEPARATOR, -1);
         List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
         // The .inp file ends with a separator, leaving one empty trailing element that is not a test.
