@@ -119,12 +119,11 @@ public final class Generator {
     }
 
     /** Index of the earliest complete stop string in text, or -1. */
-    static int findStop(CharSequence text, List<String> stops) {
+    static int findStop(StringBuilder text, List<String> stops) {
         int best = -1;
-        String s = text.toString();
         for (String stop : stops) {
             if (stop.isEmpty()) continue;
-            int i = s.indexOf(stop);
+            int i = text.indexOf(stop);
             if (i >= 0 && (best < 0 || i < best)) best = i;
         }
         return best;
@@ -135,10 +134,17 @@ public final class Generator {
         int hold = 0;
         for (String stop : stops)
             for (int len = Math.min(stop.length() - 1, text.length()); len > hold; len--)
-                if (stop.regionMatches(0, text.toString(), text.length() - len, len)) {
+                if (endsWithPrefix(text, stop, len)) {
                     hold = len;
                     break;
                 }
         return hold;
+    }
+
+    /** True if the last len chars of text equal the first len chars of stop (compared in place, no copy). */
+    private static boolean endsWithPrefix(CharSequence text, String stop, int len) {
+        int from = text.length() - len;
+        for (int i = 0; i < len; i++) if (text.charAt(from + i) != stop.charAt(i)) return false;
+        return true;
     }
 }
