@@ -102,9 +102,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (r >= 0) samples.add(n / seconds);
             }
         }
-        double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
-        double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
-        return new Row(test, m.threads(), m.kernels().describe(), mean, sd, samples, prompt ? 0 : roofline(mean, 1));
+        return row(test, m, samples, prompt ? 0 : 1);
     }
 
     /** Aggregate generation rate of {@code sessions} sessions stepping together, n tokens each. */
@@ -129,9 +127,15 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             open.forEach(Session::close);
         }
+        return row("tg" + n + " x" + sessions + " sessions", m, samples, sessions);
+    }
+
+    /** Mean and sample standard deviation of the repetitions; the roofline fraction for generation tests
+     *  (sessionsPerPass > 0), none for prompt tests. */
+    private Row row(String test, Model m, List<Double> samples, int sessionsPerPass) {
         double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
         double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
-        return new Row("tg" + n + " x" + sessions + " sessions", m.threads(), m.kernels().describe(), mean, sd, samples, roofline(mean, sessions));
+        return new Row(test, m.threads(), m.kernels().describe(), mean, sd, samples, sessionsPerPass > 0 ? roofline(mean, sessionsPerPass) : 0);
     }
 
     private static String toJson(List<Row> rows) {
