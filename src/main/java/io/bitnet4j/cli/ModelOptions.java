@@ -57,6 +57,10 @@ final class ModelOptions {
     @Option(names = "--no-check", description = "skip the load-time scan of ternary weights for invalid codes")
     boolean noCheck;
 
+    @Option(names = "--mmap", description = "map the file instead of reading it into memory (huge pages): loads "
+            + "faster and shares the page cache, decodes ~10 % slower")
+    boolean mapFile;
+
     /** The file to load: --model, else the single .gguf in the bundled models folder. */
     Path modelPath() {
         if (model != null) {
@@ -86,7 +90,7 @@ final class ModelOptions {
             };
             String kernel = ternaryKernel.equals("vector") || ternaryKernel.equals("java") ? "auto" : ternaryKernel;
             return new Model.Options(threads, chosenBackend, isa, contextLength, batchSize, !noCheck,
-                    numerics.equals("exact"), outputType, kernel);
+                    numerics.equals("exact"), outputType, kernel, mapFile);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }

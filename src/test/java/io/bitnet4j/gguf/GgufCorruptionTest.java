@@ -47,15 +47,38 @@ class GgufCorruptionTest {
         private static ByteBuffer le(int n) { return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN); }
     }
 
+    /** The error for a corrupt file, which must be the same whether the file is mapped or read into memory. */
     private String failure(byte[] file) throws Exception {
         Path f = Files.write(dir.resolve("case.gguf"), file);
-        try (GgufFile g = GgufFile.open(f)) {
+        String mapped = failure(() -> GgufFile.open(f));
+        assertEquals(mapped, failure(() -> GgufFile.read(f, done -> {})), "read into memory");
+        return mapped;
+    }
+
+    private interface Opener { GgufFile open() throws Exception; }
+
+    private static String failure(Opener opener) throws Exception {
+        try (GgufFile g = opener.open()) {
             fail("opened a corrupt file: " + g);
             return null;
         } catch (GgufException e) {
             assertNotNull(e.getMessage());
             return e.getMessage();
         }
+    }
+
+    @Test
+    void readingIntoMemoryGivesTheMappedBytes() throws Exception {
+        Path f = Files.write(dir.resolve("v.gguf"), validFile());
+        java.util.List<Double> progress = new java.util.ArrayList<>();
+        try (GgufFile mapped = GgufFile.open(f); GgufFile read = GgufFile.read(f, progress::add)) {
+            assertEquals(mapped.metadata().keySet(), read.metadata().keySet());
+            assertEquals(mapped.tensors(), read.tensors());
+            for (GgufTensorInfo t : mapped.tensors())
+                assertEquals(-1, mapped.data(t).mismatch(read.data(t)), t.name());
+            assertTrue(read.data(read.tensors().get(0)).isReadOnly(), "weights read into memory are read-only, as mapped ones");
+        }
+        assertEquals(1.0, progress.get(progress.size() - 1));
     }
 
     private void expect(byte[] file, String... fragments) throws Exception {

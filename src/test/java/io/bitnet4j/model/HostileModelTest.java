@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HostileModelTest {
     static final String A = "bitnet-b1.58.";
-    static final Model.Options TRIPWIRE = new Model.Options(1, "native", "tripwire-isa", 0, 8, true, false, "f16", "auto");
+    static final Model.Options TRIPWIRE = new Model.Options(1, "native", "tripwire-isa", 0, 8, true, false, "f16", "auto", false);
 
     @TempDir
     static Path dir;
@@ -283,10 +283,10 @@ class HostileModelTest {
         Variant v = new Variant();
         v.tensor("blk.0.attn_v.weight").data()[5] = (byte) 0x0C;
         Path f = v.write("code3_nocheck");
-        try (Model m = Model.load(f, new Model.Options(1, "java", null, 0, 8, false, false, "f16", "auto"))) {
+        try (Model m = Model.load(f, new Model.Options(1, "java", null, 0, 8, false, false, "f16", "auto", false))) {
             assertEquals(300, m.config().vocabSize());
         }
-        assertThrows(GgufException.class, () -> Model.load(f, new Model.Options(1, "java", null, 0, 8, true, false, "f16", "auto")).close());
+        assertThrows(GgufException.class, () -> Model.load(f, new Model.Options(1, "java", null, 0, 8, true, false, "f16", "auto", false)).close());
     }
 
     @Test
