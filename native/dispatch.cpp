@@ -85,9 +85,22 @@ static const b4j_kernels *table(int isa) {
 
 const char *b4j_version(void) { return B4J_VERSION; }
 
+/* CPUID traps to the hypervisor in a VM (microseconds each) and every kernel call resolves its ISA, so the
+ * answers are computed once. Racing first callers compute the same values; int stores are atomic here. */
+static int supported_isas(void) {
+    static volatile int mask = -1;
+    int m = mask;
+    if (m < 0) {
+        m = 1 << B4J_ISA_SCALAR;
+        for (int isa = 0; isa < B4J_ISA_COUNT; isa++)
+            if (table(isa) != 0 && cpu_has(isa)) m |= 1 << isa;
+        mask = m;
+    }
+    return m;
+}
+
 int b4j_isa_supported(int isa) {
-    if (isa == B4J_ISA_SCALAR) return 1;
-    return table(isa) != 0 && cpu_has(isa);
+    return isa >= 0 && isa < B4J_ISA_COUNT && (supported_isas() >> isa) & 1;
 }
 
 const char *b4j_isa_name(int isa) { return isa >= 0 && isa < B4J_ISA_COUNT ? ISA_NAMES[isa] : "unknown"; }

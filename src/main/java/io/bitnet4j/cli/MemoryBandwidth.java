@@ -21,7 +21,8 @@ final class MemoryBandwidth {
     /** Bytes per second reading {@code bytes} with {@code threads} threads, best of {@code passes}. */
     static double measure(long bytes, int threads, int passes) {
         try (Arena arena = Arena.ofShared(); Parallel pool = new Parallel(threads)) {
-            MemorySegment buffer = arena.allocate(bytes, 4096);
+            // the same kind of memory the weights are read into (huge pages), so the roofline compares like with like
+            MemorySegment buffer = io.bitnet4j.util.AnonymousMemory.allocate(bytes, arena);
             buffer.fill((byte) 1); // touch every page so the first pass does not measure page faults
             long[] sink = new long[threads];
             double best = 0;
