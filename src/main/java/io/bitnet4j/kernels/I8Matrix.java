@@ -78,7 +78,7 @@ public record I8Matrix(MemorySegment data, MemorySegment scales, int rows, int c
         return (byte) Math.max(-127, Math.min(127, (int) Math.rint(a / scale)));
     }
 
-    private static float value(MemorySegment h, long index, int row, int col) {
+    static float value(MemorySegment h, long index, int row, int col) {
         short bits = h.getAtIndex(JAVA_SHORT_UNALIGNED, index);
         if ((bits & 0x7c00) == 0x7c00)
             throw new IllegalArgumentException("F16 matrix has a non-finite value at row " + row + ", column " + col

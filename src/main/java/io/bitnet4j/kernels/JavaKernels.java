@@ -99,6 +99,23 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void q4Gemm(Q4Matrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        KernelChecks.q4Gemm(w, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
+        int k = w.cols();
+        for (int t = 0; t < tokens; t++) {
+            long qBase = (long) t * k;
+            float s = actScale.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
+            for (int m = rowBegin; m < rowEnd; m++) {
+                int dot = 0;
+                for (int i = 0; i < k; i++) dot += Q4Matrix.code(w.data(), m, k, i) * q.get(JAVA_BYTE, qBase + i);
+                float ws = w.scales().getAtIndex(JAVA_FLOAT_UNALIGNED, m);
+                y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m, i8Epilogue(dot, s, ws));
+            }
+        }
+    }
+
+    @Override
     public void f16Gemm(F16Matrix w, MemorySegment x, int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
         KernelChecks.f16Gemm(w, x, tokens, y, ldy, rowBegin, rowEnd);
         int k = w.cols();

@@ -57,6 +57,16 @@ public final class KernelChecks {
         output(y, tokens, ldy, rowEnd);
     }
 
+    static void q4Gemm(Q4Matrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        nonNegative("tokens", tokens);
+        rows(w.rows(), ldy, rowBegin, rowEnd);
+        fits("q", q, (long) tokens * w.cols());
+        fits("actScale", actScale, (long) tokens * Float.BYTES);
+        fits("actSum", actSum, (long) tokens * Integer.BYTES);
+        output(y, tokens, ldy, rowEnd);
+    }
+
     private static void rows(int m, int ldy, int rowBegin, int rowEnd) {
         if (rowBegin < 0 || rowBegin > rowEnd || rowEnd > m)
             throw new IllegalArgumentException("row range [" + rowBegin + ", " + rowEnd + ") outside [0, " + m + ")");

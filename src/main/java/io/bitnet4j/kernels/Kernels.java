@@ -47,4 +47,14 @@ public interface Kernels {
      */
     void i8Gemm(I8Matrix w, MemorySegment q, MemorySegment actScale, int tokens, MemorySegment y, int ldy,
             int rowBegin, int rowEnd);
+
+    /**
+     * Row-quantized 4-bit GEMM (the smallest output projection, a ranking pass): for t &lt; tokens and m in
+     * [rowBegin, rowEnd), dot = sum_k code(m, k) * q[t*K + k] (exact int; code as {@link Q4Matrix} stores it),
+     * y[t*ldy + m] = ((float) dot / actScale[t]) * w.scales[m]. q, actScale and actSum (sum of each token's q) are
+     * I8_S activations from {@link #quantizeI8s}: kernels may compute the dot as sum (code+8)*q - 8*actSum.
+     * Bit-exact on every backend.
+     */
+    void q4Gemm(Q4Matrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd);
 }

@@ -126,6 +126,12 @@ public final class NativeBackend implements Kernels {
                 q.address(), actScale.address(), tokens, y.address(), ldy, rowBegin, rowEnd));
     }
 
+    @Override
+    public void q4Gemm(Q4Matrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        throw new UnsupportedOperationException("q4Gemm: not yet implemented on this backend"); // PLACEHOLDER, replaced before merge
+    }
+
     /**
      * {@link I8Matrix#quantizeRows} in native code (bit-identical, faster at load time): rows [rowBegin, rowEnd)
      * of src into the same rows of dst. The rows are first checked for Inf/NaN in Java, which the native packer

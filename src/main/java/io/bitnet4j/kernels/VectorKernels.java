@@ -128,6 +128,12 @@ public final class VectorKernels implements Kernels {
         impl.i8Gemm(w, q, actScale, tokens, y, ldy, rowBegin, rowEnd);
     }
 
+    @Override
+    public void q4Gemm(Q4Matrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        throw new UnsupportedOperationException("q4Gemm: not yet implemented on this backend"); // PLACEHOLDER, replaced before merge
+    }
+
     private static final class Impl128 extends Impl {
         static final VectorSpecies<Short> S = ShortVector.SPECIES_128, HALF_S = ShortVector.SPECIES_64;
         static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
