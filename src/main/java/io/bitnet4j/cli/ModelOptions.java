@@ -47,7 +47,9 @@ final class ModelOptions {
     String numerics;
 
     @Option(names = "--output-type", paramLabel = "TYPE", defaultValue = "f16",
-            description = "output projection: f16 (as stored) or i8 (an int8 copy made at load: half the bytes per token, faster decode) (default: ${DEFAULT-VALUE})")
+            description = "output projection: f16 (as stored), i8 or q4 (an int8 / 4-bit copy made at load: 1/2 or 1/4 "
+                    + "of the bytes per token, faster decode; the best 64 logits are recomputed in F16, so greedy "
+                    + "output matches f16) (default: ${DEFAULT-VALUE})")
     String outputType;
 
     @Option(names = "--kernel", paramLabel = "K", defaultValue = "auto",

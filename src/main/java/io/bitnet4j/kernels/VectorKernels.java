@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The kernels on the Vector API ({@code jdk.incubator.vector}), for any vector width: 128, 256 or 512 bits,
  * chosen by the constructor, the system property {@code bitnet4j.vector.bits}, or the CPU's preferred shape.
  *
- * <p>quantizeI8s, i2sGemm and i8Gemm are bit-exact with {@link JavaKernels}; f16Gemm sums in its own order.
+ * <p>quantizeI8s, i2sGemm, i8Gemm and q4Gemm are bit-exact with {@link JavaKernels}; f16Gemm sums in its own order.
  *
  * <h2>Why the species live in subclasses</h2>
  * C2 only turns Vector API calls into SIMD instructions when the species is a compile-time constant. A species
@@ -131,7 +131,9 @@ public final class VectorKernels implements Kernels {
     @Override
     public void q4Gemm(Q4Matrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
             MemorySegment y, int ldy, int rowBegin, int rowEnd) {
-        throw new UnsupportedOperationException("q4Gemm: not yet implemented on this backend"); // PLACEHOLDER, replaced before merge
+        KernelChecks.q4Gemm(w, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
+        if (tokens == 0 || rowBegin == rowEnd) return;
+        impl.q4Gemm(w, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
     }
 
     private static final class Impl128 extends Impl {
@@ -521,6 +523,137 @@ public final class VectorKernels implements Kernels {
                     }
                 }
             }
+        }
+
+        // ---------------------------------------------------------------------------------------------------
+        // Q4 GEMM
+        //
+        // The I2_S trick with 4-bit fields: a ShortVector load of weight bytes holds bytes 2j and 2j+1 in lane
+        // j, i.e. four nibbles, extracted as (lane >>> 4f) & 15 for f = 0..3 and multiplied (vpmullw) by int16
+        // activations rearranged once per call into the same order. The nibbles are codes + 8, so the dot over
+        // the vector part is sum nibble*q - 8 * (sum of those q); |nibble*q| <= 1920, so 16 products fit an
+        // int16 lane (4 chunks per flush). Integer sums: bit-exact with JavaKernels.q4Gemm in any order. Rows
+        // whose length is not a whole number of vectors (512-bit, odd 32-byte groups) end in scalar code.
+
+        private static final int Q4_FLUSH = 4;
+
+        final void q4Gemm(Q4Matrix w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+                MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+            int k = w.cols(), vb = shorts().vectorByteSize();
+            long rowBytes = k / 2;
+            int chunks = (int) (rowBytes / vb), vecElems = chunks * vb * 2;
+            Scratch scratch = SCRATCH.get();
+            int[] vecSums = scratch.ints(tokens);
+            short[] qp = q4Activations(q, tokens, k, chunks, vb, vecSums, scratch);
+            MemorySegment data = w.data(), ws = w.scales();
+            int[] dots = scratch.dots;
+            for (int t = 0; t < tokens; t++) {
+                float s = actScale.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
+                int bias = 8 * vecSums[t], qOff = t * vecElems;
+                long qBase = (long) t * k;
+                int m = rowBegin;
+                for (; m + 4 <= rowEnd; m += 4) {
+                    q4Dot4(data, m * rowBytes, rowBytes, qp, qOff, chunks, dots);
+                    for (int u = 0; u < 4; u++) {
+                        int dot = dots[u] - bias + q4Tail(data, m + u, k, q, qBase, vecElems);
+                        y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m + u,
+                                JavaKernels.i8Epilogue(dot, s, ws.getAtIndex(JAVA_FLOAT_UNALIGNED, m + u)));
+                    }
+                }
+                for (; m < rowEnd; m++) {
+                    int dot = q4Dot1(data, m * rowBytes, qp, qOff, chunks) - bias + q4Tail(data, m, k, q, qBase, vecElems);
+                    y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m,
+                            JavaKernels.i8Epilogue(dot, s, ws.getAtIndex(JAVA_FLOAT_UNALIGNED, m)));
+                }
+            }
+        }
+
+        /**
+         * Per token: for each chunk c and field f, lane j gets the activation of the element stored in nibble
+         * f of lane j (byte c*vb + 2j + f/2, high nibble when f is odd). vecSums[t] = sum of those activations.
+         */
+        private short[] q4Activations(MemorySegment q, int tokens, int k, int chunks, int vb, int[] vecSums, Scratch scratch) {
+            int lanes = vb / 2, vecElems = chunks * vb * 2, half = Q4Matrix.GROUP / 2;
+            short[] qp = scratch.shorts(tokens * vecElems);
+            for (int t = 0; t < tokens; t++) {
+                long qBase = (long) t * k;
+                int out = t * vecElems, sum = 0;
+                for (int c = 0; c < chunks; c++)
+                    for (int f = 0; f < 4; f++)
+                        for (int j = 0; j < lanes; j++) {
+                            int b = c * vb + 2 * j + (f >> 1);
+                            int element = (b / half) * Q4Matrix.GROUP + b % half + ((f & 1) == 1 ? half : 0);
+                            byte a = q.get(JAVA_BYTE, qBase + element);
+                            qp[out++] = a;
+                            sum += a;
+                        }
+                vecSums[t] = sum;
+            }
+            return qp;
+        }
+
+        /** Scalar dot over elements [from, k) of row m, from the codes themselves (no bias). */
+        private static int q4Tail(MemorySegment data, int m, int k, MemorySegment q, long qBase, int from) {
+            int dot = 0;
+            for (int e = from; e < k; e++) dot += Q4Matrix.code(data, m, k, e) * q.get(JAVA_BYTE, qBase + e);
+            return dot;
+        }
+
+        private static ShortVector nibbles(ShortVector w, int field) {
+            return w.lanewise(VectorOperators.LSHR, 4 * field).and((short) 15);
+        }
+
+        /** One row, one token: sum of nibble * q over the vector part. */
+        private int q4Dot1(MemorySegment data, long rowStart, short[] qp, int qOff, int chunks) {
+            VectorSpecies<Short> ss = shorts();
+            int vb = ss.vectorByteSize(), lanes = ss.length();
+            ShortVector zero = ShortVector.zero(ss);
+            IntVector acc = IntVector.zero(ints());
+            for (int c0 = 0; c0 < chunks; c0 += Q4_FLUSH) {
+                ShortVector sacc = zero;
+                for (int c = c0, end = Math.min(chunks, c0 + Q4_FLUSH); c < end; c++) {
+                    ShortVector wv = ShortVector.fromMemorySegment(ss, data, rowStart + (long) c * vb, LE);
+                    int qi = qOff + c * 4 * lanes;
+                    for (int f = 0; f < 4; f++, qi += lanes) sacc = sacc.add(nibbles(wv, f).mul(ShortVector.fromArray(ss, qp, qi)));
+                }
+                acc = widen(acc, sacc);
+            }
+            return acc.reduceLanes(VectorOperators.ADD);
+        }
+
+        /** Four consecutive rows, one token: every activation vector is loaded once for four rows. */
+        private void q4Dot4(MemorySegment data, long row0, long rowBytes, short[] qp, int qOff, int chunks, int[] out) {
+            VectorSpecies<Short> ss = shorts();
+            int vb = ss.vectorByteSize(), lanes = ss.length();
+            ShortVector zero = ShortVector.zero(ss);
+            IntVector a0 = IntVector.zero(ints()), a1 = a0, a2 = a0, a3 = a0;
+            long r1 = row0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+            for (int c0 = 0; c0 < chunks; c0 += Q4_FLUSH) {
+                ShortVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+                for (int c = c0, end = Math.min(chunks, c0 + Q4_FLUSH); c < end; c++) {
+                    long off = (long) c * vb;
+                    ShortVector w0 = ShortVector.fromMemorySegment(ss, data, row0 + off, LE);
+                    ShortVector w1 = ShortVector.fromMemorySegment(ss, data, r1 + off, LE);
+                    ShortVector w2 = ShortVector.fromMemorySegment(ss, data, r2 + off, LE);
+                    ShortVector w3 = ShortVector.fromMemorySegment(ss, data, r3 + off, LE);
+                    int qi = qOff + c * 4 * lanes;
+                    for (int f = 0; f < 4; f++, qi += lanes) {
+                        ShortVector a = ShortVector.fromArray(ss, qp, qi);
+                        s0 = s0.add(nibbles(w0, f).mul(a));
+                        s1 = s1.add(nibbles(w1, f).mul(a));
+                        s2 = s2.add(nibbles(w2, f).mul(a));
+                        s3 = s3.add(nibbles(w3, f).mul(a));
+                    }
+                }
+                a0 = widen(a0, s0);
+                a1 = widen(a1, s1);
+                a2 = widen(a2, s2);
+                a3 = widen(a3, s3);
+            }
+            out[0] = a0.reduceLanes(VectorOperators.ADD);
+            out[1] = a1.reduceLanes(VectorOperators.ADD);
+            out[2] = a2.reduceLanes(VectorOperators.ADD);
+            out[3] = a3.reduceLanes(VectorOperators.ADD);
         }
 
         /** Per token and vb-byte chunk: the even elements (low bytes of the weight shorts), then the odd ones. */

@@ -3,6 +3,7 @@ package io.bitnet4j.model;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
+import io.bitnet4j.kernels.F16Matrix;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.LutMatrix;
 import io.bitnet4j.kernels.NativeLut;
@@ -40,6 +41,13 @@ final class Forward implements AutoCloseable {
         }
     }
 
+    /**
+     * Logits recomputed from the F16 rows after a quantized output projection: the best candidates of the int8
+     * or 4-bit ranking pass. The greedy token (and every token a top-k sampler keeps) then has its F16 logit; a
+     * flip would need the F16 winner to rank below 64th in the quantized pass. 64 rows cost ~0.3 MB of reads.
+     */
+    static final int RESCORED = 64;
+
     private final Model model;
     private final ModelConfig c;
     private final Kernels kernels;
@@ -54,6 +62,13 @@ final class Forward implements AutoCloseable {
     private final MemorySegment act8, actScale, actSum;
     private final float[] cos, sin;
     private final float thetaScale;
+    // rescoring after a quantized output projection: candidate ids, their F16 rows, their exact logits
+    private final int rescored;
+    private final int[] candidates;
+    private final float[] candidateValues;
+    private final F16Matrix candidateRows;
+    private final MemorySegment candidateLogits;
+    private final MemorySegment[] h16Rows;
 
     Forward(Model model, int capacity, int logitRows) {
         this.model = model;
@@ -73,6 +88,13 @@ final class Forward implements AutoCloseable {
         cos = new float[c.headDim() / 2];
         sin = new float[c.headDim() / 2];
         thetaScale = (float) Math.pow(c.ropeBase(), -2.0f / c.headDim());
+        rescored = Math.min(RESCORED, c.vocabSize());
+        candidates = new int[rescored];
+        candidateValues = new float[rescored];
+        candidateRows = new F16Matrix(arena.allocate(2L * rescored * d, 64), rescored, d);
+        candidateLogits = floats(rescored);
+        h16Rows = new MemorySegment[capacity];
+        for (int i = 0; i < capacity; i++) h16Rows[i] = h16.asSlice(2L * i * d, 2L * d);
     }
 
     private MemorySegment floats(long n) {
@@ -159,16 +181,33 @@ final class Forward implements AutoCloseable {
     private void outputLogits(int[] rows, int count) {
         if (count == 0) return;
         int d = c.dim();
-        boolean i8 = model.outputI8() != null;
+        boolean quantized = model.outputI8() != null || model.outputQ4() != null;
         for (int i = 0; i < count; i++) {
             long t = rows[i];
             Ops.rmsNorm(proj, (long) i * d, x, t * d, model.weights().outputNorm(), d, c.normEps());
-            if (!i8) Ops.toF16(proj, (long) i * d, h16, (long) i * d, d);
+            Ops.toF16(proj, (long) i * d, h16, (long) i * d, d);
         }
-        // the int8 projection takes I8_S activations, like BitLinear (the F16 one rounds them to F16 instead)
-        if (i8) kernels.quantizeI8s(proj, d, count, act8, actScale, actSum);
+        // the quantized projections take I8_S activations, like BitLinear (the F16 one rounds them to F16 instead)
+        if (quantized) kernels.quantizeI8s(proj, d, count, act8, actScale, actSum);
         logitsTask.rows = count;
         model.parallel().forRange(c.vocabSize(), 16, logitsTask);
+        if (quantized) for (int i = 0; i < count; i++) rescoreBest(i);
+    }
+
+    /**
+     * Replaces the {@link #RESCORED} best logits of row i (from the quantized pass) by the F16 projection's: the
+     * candidates' rows are gathered into one small F16 matrix, multiplied by the F16 activations in one call.
+     */
+    private void rescoreBest(int i) {
+        long base = (long) i * c.vocabSize();
+        Ops.topK(logits, base, c.vocabSize(), candidates, candidateValues);
+        int d = c.dim();
+        MemorySegment table = model.weights().embedding().data();
+        for (int j = 0; j < rescored; j++)
+            MemorySegment.copy(table, 2L * candidates[j] * d, candidateRows.data(), 2L * j * d, 2L * d);
+        kernels.f16Gemm(candidateRows, h16Rows[i], 1, candidateLogits, rescored, 0, rescored);
+        for (int j = 0; j < rescored; j++)
+            logits.setAtIndex(JAVA_FLOAT, base + candidates[j], candidateLogits.getAtIndex(JAVA_FLOAT, j));
     }
 
     /** The output-projection region over vocabulary rows. */
@@ -178,6 +217,8 @@ final class Forward implements AutoCloseable {
         @Override
         public void run(int b, int e) {
             if (model.outputI8() != null) kernels.i8Gemm(model.outputI8(), act8, actScale, rows, logits, c.vocabSize(), b, e);
+            else if (model.outputQ4() != null)
+                kernels.q4Gemm(model.outputQ4(), act8, actScale, actSum, rows, logits, c.vocabSize(), b, e);
             else if (model.options().exactNumerics()) exactLogits(rows, b, e);
             else kernels.f16Gemm(model.weights().embedding(), h16, rows, logits, c.vocabSize(), b, e);
         }

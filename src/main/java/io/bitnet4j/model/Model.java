@@ -4,6 +4,7 @@ import io.bitnet4j.gguf.GgufException;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.kernels.F16Matrix;
 import io.bitnet4j.kernels.I8Matrix;
+import io.bitnet4j.kernels.Q4Matrix;
 import io.bitnet4j.kernels.JavaKernels;
 import io.bitnet4j.kernels.LutMatrix;
 import io.bitnet4j.kernels.NativeLut;
@@ -36,8 +37,10 @@ public final class Model implements AutoCloseable {
      * @param checkWeights   scan every I2_S tensor for the invalid code 3 at load
      * @param exactNumerics  sum F16 dot products and the softmax in ggml's AVX2 order (bit-identical decode
      *                       logits with bitnet.cpp; slower output projection) instead of the fastest order
-     * @param outputType     "f16": the tied output projection as stored; "i8": an int8 copy with a scale per
-     *                       row, made at load time, which halves the bytes read per decoded token
+     * @param outputType     "f16": the tied output projection as stored; "i8" or "q4": an int8 or 4-bit copy with
+     *                       a scale per row, made at load time, which reads 1/2 or 1/4 of the F16 bytes per
+     *                       decoded token; the best {@link Forward#RESCORED} logits are then recomputed from
+     *                       the F16 rows, so the greedy token stays the F16 path's
      * @param ternaryKernel  "auto", "i2s" (multiply-add on the stored layout), "tl2" or "tl1" (lookup tables
      *                       over a copy repacked at load time; native backend only), "vector-lut" (the lookup
      *                       tables on the Vector API backend). auto = i2s: on the CPUs measured the LUT kernels
@@ -54,8 +57,8 @@ public final class Model implements AutoCloseable {
             if (contextLength < 0) throw new IllegalArgumentException("context length must not be negative, got " + contextLength);
             if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch size must be between 1 and 512, got " + batchSize);
             if (outputType == null) outputType = "f16";
-            if (!outputType.equals("f16") && !outputType.equals("i8"))
-                throw new IllegalArgumentException("unknown output type '" + outputType + "', expected f16 or i8");
+            if (!java.util.Set.of("f16", "i8", "q4").contains(outputType))
+                throw new IllegalArgumentException("unknown output type '" + outputType + "', expected f16, i8 or q4");
             if (ternaryKernel == null) ternaryKernel = "auto";
             if (!java.util.Set.of("auto", "i2s", "tl1", "tl2", "vector-lut").contains(ternaryKernel))
                 throw new IllegalArgumentException("unknown ternary kernel '" + ternaryKernel + "', expected auto, i2s, tl2, tl1 or vector-lut");
@@ -63,7 +66,7 @@ public final class Model implements AutoCloseable {
                 throw new IllegalArgumentException("the lookup-table kernels " + ternaryKernel + " run on the native backend only");
             if (ternaryKernel.equals("vector-lut") && !backend.equals("vector"))
                 throw new IllegalArgumentException("the vector-lut kernel runs on the vector backend only");
-            if (exactNumerics && outputType.equals("i8"))
+            if (exactNumerics && !outputType.equals("f16"))
                 throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16");
         }
 
@@ -98,6 +101,7 @@ public final class Model implements AutoCloseable {
     private final Options options;
     private final java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared(); // load-time copies
     private I8Matrix outputI8; // the int8 output projection when options.outputType() is "i8"
+    private Q4Matrix outputQ4; // the 4-bit one when it is "q4"
     /** Lookup-table copies of the ternary matrices when options.ternaryKernel() is tl1 or tl2, else empty. */
     private final java.util.IdentityHashMap<TernaryMatrix, LutMatrix> lut = new java.util.IdentityHashMap<>();
     /** Vector API lookup-table copies when options.ternaryKernel() is vector-lut, else empty. */
@@ -137,7 +141,7 @@ public final class Model implements AutoCloseable {
             int threads = options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads();
             Model model = new Model(gguf, config, weights, kernels, new Parallel(threads), options);
             try {
-                if (options.outputType().equals("i8")) model.quantizeOutput(listener);
+                if (!options.outputType().equals("f16")) model.quantizeOutput(options.outputType(), listener);
                 if (!options.ternaryKernel().equals("auto") && !options.ternaryKernel().equals("i2s"))
                     model.repackTernary(options.ternaryKernel(), listener);
             } catch (RuntimeException | Error e) {
@@ -159,20 +163,24 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Builds the int8 output projection from the F16 table, rows split across the worker threads. */
-    private void quantizeOutput(LoadListener listener) {
+    /** Builds the int8 or 4-bit output projection from the F16 table, rows split across the worker threads. */
+    private void quantizeOutput(String type, LoadListener listener) {
         F16Matrix table = weights.embedding();
-        I8Matrix q = I8Matrix.allocate(arena, table.rows(), table.cols());
+        boolean native_ = kernels instanceof NativeBackend;
+        I8Matrix i8 = type.equals("i8") ? I8Matrix.allocate(arena, table.rows(), table.cols()) : null;
+        Q4Matrix q4 = type.equals("q4") ? Q4Matrix.allocate(arena, table.rows(), table.cols()) : null;
         int chunk = 4096;
         for (int from = 0; from < table.rows(); from += chunk) {
             int to = Math.min(table.rows(), from + chunk), base = from;
             parallel.forRange(to - from, 1, (b, e) -> {
-                if (kernels instanceof NativeBackend) NativeBackend.quantizeI8Rows(table, q, base + b, base + e);
-                else I8Matrix.quantizeRows(table, q, base + b, base + e);
+                if (i8 != null && native_) NativeBackend.quantizeI8Rows(table, i8, base + b, base + e);
+                else if (i8 != null) I8Matrix.quantizeRows(table, i8, base + b, base + e);
+                else Q4Matrix.quantizeRows(table, q4, base + b, base + e);
             });
-            listener.progress("int8 output projection", (double) to / table.rows());
+            listener.progress(type.equals("i8") ? "int8 output projection" : "4-bit output projection", (double) to / table.rows());
         }
-        outputI8 = q;
+        outputI8 = i8;
+        outputQ4 = q4;
     }
 
     /** Repacks every ternary matrix for the lookup-table kernels, one matrix per worker at a time. */
@@ -207,9 +215,14 @@ public final class Model implements AutoCloseable {
         return lut.isEmpty() ? null : lut.get(w);
     }
 
-    /** The int8 output projection, or null when the F16 table is used. */
+    /** The int8 output projection, or null. */
     I8Matrix outputI8() {
         return outputI8;
+    }
+
+    /** The 4-bit output projection, or null. */
+    Q4Matrix outputQ4() {
+        return outputQ4;
     }
 
     static Kernels kernels(Options o) {
@@ -253,7 +266,9 @@ public final class Model implements AutoCloseable {
 
     /** Weight bytes one decode step reads: every ternary matrix and the output projection. */
     public long weightBytesPerToken() {
-        long bytes = outputI8 != null ? outputI8.data().byteSize() + outputI8.scales().byteSize() : weights.embedding().data().byteSize();
+        long bytes = outputI8 != null ? outputI8.data().byteSize() + outputI8.scales().byteSize()
+                : outputQ4 != null ? outputQ4.data().byteSize() + outputQ4.scales().byteSize()
+                : weights.embedding().data().byteSize();
         for (var t : Weights.ternaryTensors(weights)) bytes += t.getValue().data().byteSize();
         return bytes;
     }
@@ -304,7 +319,8 @@ public final class Model implements AutoCloseable {
         m.put("kernels", kernels.describe() + ", ternary " + ternary);
         m.put("threads", Integer.toString(parallel.threads()));
         m.put("numerics", options.exactNumerics() ? "exact (ggml AVX2 summation order)" : "fast");
-        m.put("output projection", outputI8 != null ? "int8, a scale per row (made at load)" : "F16 (as stored)");
+        m.put("output projection", outputI8 != null ? "int8, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16"
+                : outputQ4 != null ? "4-bit, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16" : "F16 (as stored)");
         return m;
     }
 

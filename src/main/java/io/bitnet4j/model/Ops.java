@@ -108,6 +108,41 @@ final class Ops {
         for (; i < n; i++) out[i] += p * v[vOff + i];
     }
 
+    /**
+     * The ids (into ids) and values of the ids.length largest of the n floats at index base.. of x, in no
+     * particular order: one pass with a min-heap at the root of which sits the smallest value kept. NaNs are
+     * never kept (a NaN logit is never the best). Requires ids.length &lt;= n.
+     */
+    static void topK(MemorySegment x, long base, int n, int[] ids, float[] values) {
+        int k = ids.length;
+        for (int i = 0; i < k; i++) {
+            float v = x.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, base + i);
+            ids[i] = i;
+            values[i] = Float.isNaN(v) ? Float.NEGATIVE_INFINITY : v;
+        }
+        for (int i = k / 2 - 1; i >= 0; i--) siftDown(ids, values, k, i);
+        for (int i = k; i < n; i++) {
+            float v = x.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, base + i);
+            if (v > values[0]) {
+                values[0] = v;
+                ids[0] = i;
+                siftDown(ids, values, k, 0);
+            }
+        }
+    }
+
+    private static void siftDown(int[] ids, float[] values, int k, int at) {
+        while (true) {
+            int child = 2 * at + 1;
+            if (child >= k) return;
+            if (child + 1 < k && values[child + 1] < values[child]) child++;
+            if (values[child] >= values[at]) return;
+            float v = values[at]; values[at] = values[child]; values[child] = v;
+            int id = ids[at]; ids[at] = ids[child]; ids[child] = id;
+            at = child;
+        }
+    }
+
     /** Rounds a float through F16 and back, as ggml does to an operand before an F16 matrix product. */
     static float roundF16(float v) {
         return Float.float16ToFloat(Float.floatToFloat16(v));
