@@ -97,11 +97,14 @@ static inline int reduce_add_epi32(v512 a) { int32_t s = 0; for (int i = 0; i < 
 #define b4j_kernels_avx512_vnni emu_kernels_avx512_vnni
 #define b4j_avx2_quantize_i8s emu_unused_quantize
 #define b4j_avx2_f16_gemm emu_unused_f16_gemm
+#define b4j_avx2_q4_gemm emu_unused_q4_gemm
 #include "../x86/avx512_vnni.cpp"
 
 extern "C" void emu_unused_quantize(const float *, int64_t, int64_t, int8_t *, float *, int32_t *) {}
 extern "C" void emu_unused_f16_gemm(const uint16_t *, int64_t, const uint16_t *, int64_t, float *, int64_t, int64_t,
                                     int64_t) {}
+extern "C" void emu_unused_q4_gemm(const uint8_t *, const float *, int64_t, const int8_t *, const float *,
+                                   const int32_t *, int64_t, float *, int64_t, int64_t, int64_t) {}
 
 int main() {
     if (!b4j_isa_supported(B4J_ISA_AVX2)) {

@@ -13,6 +13,8 @@ extern "C" {
 void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
 void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
                        float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+void b4j_avx2_q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                      const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 }
 
 namespace {
@@ -97,4 +99,5 @@ static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int
 
 }  // namespace
 
-extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, i8_gemm};
+extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, i8_gemm,
+                                                        b4j_avx2_q4_gemm};
