@@ -14,9 +14,6 @@ B4J_HIDDEN void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *
 B4J_HIDDEN void b4j_avx2_i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
                                  const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin,
                                  int64_t m_end);
-B4J_HIDDEN void b4j_avx2_q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q,
-                                 const float *act_scale, const int32_t *act_sum, int64_t T, float *y, int64_t ldy,
-                                 int64_t m_begin, int64_t m_end);
 }
 
 namespace {
@@ -393,6 +390,13 @@ static inline void q4_tile(const uint8_t *w, const int8_t *x, int64_t K, int32_t
 
 #include "../q4_driver.h"
 
+static void q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                    const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    /* batches: 1 row x 4 tokens (4 int16 + 4 int32 accumulators, 2 nibble vectors): no spills. 2 rows x 4
+     * tokens spill half the int16 accumulators every group and measured 10 % slower at T = 4 and 8. */
+    q4_gemm_rows<1>(w, w_scales, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
+}
+
 }  // namespace
 
 extern "C" {
@@ -402,14 +406,6 @@ B4J_HIDDEN void b4j_avx2_i8_gemm(const int8_t *w, const float *w_scales, int64_t
                                  int64_t m_end) {
     /* batches: 2 rows x 4 tokens = 8 accumulators + 2 weight vectors + temporaries fit the 16 ymm */
     i8_gemm_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
-}
-
-B4J_HIDDEN void b4j_avx2_q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q,
-                                 const float *act_scale, const int32_t *act_sum, int64_t T, float *y, int64_t ldy,
-                                 int64_t m_begin, int64_t m_end) {
-    /* batches: 1 row x 4 tokens (4 int16 + 4 int32 accumulators, 2 nibble vectors): no spills. 2 rows x 4
-     * tokens spill half the int16 accumulators every group and measured 10 % slower at T = 4 and 8. */
-    q4_gemm_rows<1>(w, w_scales, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
 }
 
 void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
@@ -436,6 +432,6 @@ void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
 }
 
 extern const b4j_kernels b4j_kernels_avx2 = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, b4j_avx2_i8_gemm,
-                                             b4j_avx2_q4_gemm};
+                                             q4_gemm};
 
 }  /* extern "C" */
