@@ -180,6 +180,32 @@ int b4j_i8_gemm(int isa, const int8_t *w, const float *w_scales, int64_t M, int6
     return B4J_OK;
 }
 
+/* Q4 shapes: whole 64-element groups, and K <= 65536 keeps every sum inside int32 (|nibble sum| <= 15 * 128 *
+ * 65536 < 2^27, |dot| <= 8 * 128 * 65536 = 2^26). */
+static int q4_shape_ok(int64_t M, int64_t K) {
+    return M > 0 && K > 0 && K % B4J_Q4_GROUP == 0 && K <= 65536;
+}
+
+int b4j_q4_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, uint8_t *q, float *scales,
+                         int64_t m_begin, int64_t m_end) {
+    if (!f16 || !q || !scales || !q4_shape_ok(M, K)) return B4J_EBADARG;
+    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    b4j_ref_q4_quantize_rows(f16, K, q, scales, m_begin, m_end);
+    return B4J_OK;
+}
+
+int b4j_q4_gemm(int isa, const uint8_t *w, const float *w_scales, int64_t M, int64_t K,
+                const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    if (!w || !w_scales || !q || !act_scale || !act_sum || !y) return B4J_EBADARG;
+    if (!q4_shape_ok(M, K) || T < 0 || ldy < M) return B4J_EBADARG;
+    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    const b4j_kernels *k = resolve(isa);
+    if (!k) return B4J_EISA;
+    (k->q4_gemm ? k->q4_gemm : b4j_kernels_ref.q4_gemm)(w, w_scales, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
+    return B4J_OK;
+}
+
 int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n) {
     if (!src || !dst || n < 0) return B4J_EBADARG;
     for (int64_t i = 0; i < n; i++) dst[i] = b4j_ref_f16_to_f32(src[i]);

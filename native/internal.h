@@ -16,6 +16,9 @@ typedef void (*b4j_f16_gemm_fn)(const uint16_t *w, int64_t K, const uint16_t *x,
                                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 typedef void (*b4j_i8_gemm_fn)(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
                                const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+typedef void (*b4j_q4_gemm_fn)(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                               const float *act_scale, const int32_t *act_sum, int64_t T, float *y, int64_t ldy,
+                               int64_t m_begin, int64_t m_end);
 
 /* One entry per ISA; a null member falls back to the scalar reference. */
 typedef struct {
@@ -23,6 +26,7 @@ typedef struct {
     b4j_i2s_gemm_fn i2s_gemm;
     b4j_f16_gemm_fn f16_gemm;
     b4j_i8_gemm_fn i8_gemm;
+    b4j_q4_gemm_fn q4_gemm;
 } b4j_kernels;
 
 extern const b4j_kernels b4j_kernels_ref;
@@ -108,6 +112,14 @@ static inline float b4j_i8_epilogue(int32_t dot, float act_scale, float w_scale)
     return v * w_scale;
 }
 
+/* The Q4 dot from the kernels' unsigned sum of nibble * q: nibble = code + 8, so subtract 8 * act_sum. With the
+ * exact act_sum the result is exact (|dot| <= 8 * 128 * 65536 = 2^26); the unsigned arithmetic only keeps a
+ * wrong act_sum from a caller defined behaviour (it wraps) instead of signed overflow. */
+static inline int32_t b4j_q4_dot(int32_t nibble_dot, int32_t act_sum) {
+    return (int32_t)((uint32_t)nibble_dot - 8u * (uint32_t)act_sum);
+}
+
+void b4j_ref_q4_quantize_rows(const uint16_t *f16, int64_t K, uint8_t *q, float *scales, int64_t m_begin, int64_t m_end);
 void b4j_ref_i8_quantize_rows(const uint16_t *f16, int64_t K, int8_t *q, float *scales, int64_t m_begin, int64_t m_end);
 
 float b4j_ref_f16_to_f32(uint16_t h);

@@ -151,6 +151,36 @@ int b4j_i8_gemm(int isa, const int8_t *w, const float *w_scales, int64_t M, int6
                 const int8_t *q, const float *act_scale, int64_t T, float *y, int64_t ldy,
                 int64_t m_begin, int64_t m_end);
 
+/*
+ * Row-quantized 4-bit matrices (the smallest output projection copy: a ranking pass).
+ *
+ * Q4 format: an M x K matrix (K % 64 == 0, K <= 65536) is M*K/2 bytes, row m at byte m*K/2, plus one float
+ * scale per row. Codes c in [-7, 7] are stored as nibbles c + 8, two per byte: inside each group of 64
+ * elements (32 bytes) byte j holds element j in its low nibble and element 32 + j in its high nibble.
+ * w[m][k] ~= scales[m] * (nibble(m, k) - 8).
+ *
+ * b4j_q4_quantize_rows packs rows [m_begin, m_end) of the F16 matrix f16 (row m at f16 + m*K), writing
+ * q[m*K/2 .. (m+1)*K/2) and scales[m] for those rows only:
+ *   a = f16 -> f32 of each element, non-finite elements counted as 0 (as b4j_i8_quantize_rows);
+ *   max = max |a| (float); scale = max / 7.0f (float division); max == 0: scale 0 and every code 0 (nibble 8);
+ *   c = clamp(round_half_even(a / scale), -7, 7), the division in float.
+ * Scalar on every ISA (it runs once, at load time; callers split rows across threads).
+ *
+ * b4j_q4_gemm: for t in [0, T) and m in [m_begin, m_end):
+ *   dot = sum_k (nibble(m, k) - 8) * q[t*K + k]                (exact int32 for every nibble 0..15)
+ *   y[t*ldy + m] = ((float)dot / act_scale[t]) * w_scales[m]   (two float roundings, in this order)
+ * q / act_scale / act_sum are I8_S activations (b4j_quantize_i8s). act_sum[t] must be the exact sum of the
+ * token's q: the SIMD kernels compute dot as sum_k nibble * q - 8 * act_sum[t].
+ * K % 64 == 0, 0 < K <= 65536; 0 <= m_begin <= m_end <= M; ldy >= M.
+ */
+#define B4J_Q4_GROUP 64  /* elements per Q4 nibble group (32 bytes) */
+
+int b4j_q4_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, uint8_t *q, float *scales,
+                         int64_t m_begin, int64_t m_end);
+int b4j_q4_gemm(int isa, const uint8_t *w, const float *w_scales, int64_t M, int64_t K,
+                const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+
 #ifdef __cplusplus
 }
 #endif

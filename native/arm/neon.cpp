@@ -227,6 +227,73 @@ static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t 
 
 #include "../i8_driver.h"
 
+/* ---------------------------------------------------------------- Q4 GEMM */
+
+/* The 32 nibbles of one 16-byte half of a group: low nibbles are elements 16h..16h+15 of the group, high
+ * nibbles 32+16h..32+16h+15. Values 0..15 are valid signed bytes, so they feed the signed multiplies. */
+static inline void q4_unpack(const uint8_t *p, int8x16_t &lo, int8x16_t &hi) {
+    const uint8x16_t raw = vld1q_u8(p);
+    lo = vreinterpretq_s8_u8(vandq_u8(raw, vdupq_n_u8(0x0f)));
+    hi = vreinterpretq_s8_u8(vshrq_n_u8(raw, 4));
+}
+
+/* Exact sums of nibble * activation on baseline NEON: vmull_s8 / vmlal_high_s8 add products of a nibble
+ * (0..15, every value, including those the packer never writes) and an int8 activation, each in
+ * [-1920, 1905], into int16 lanes; 16 products stay in [-30720, 30480] (a 17th is still fine, an 18th could
+ * wrap), then vpadalq_s16 widens to int32. With A accumulators per row/token pair (A = 2: low-nibble and
+ * high-nibble products apart, for more independent chains when the tile is small) a group adds 8 / A products
+ * to each int16 lane, so the widening comes every 2A groups. `next`: the following tile's rows, R*32 bytes per
+ * group as this tile consumes them. Scalar reference: q4_gemm_ref in ref/kernels_ref.cpp. */
+template <int R, int N>
+static inline void q4_tile(const uint8_t *w, const int8_t *x, int64_t K, int32_t dot[R][N], const uint8_t *next) {
+    constexpr int A = R * N >= 8 ? 1 : 2;
+    constexpr int64_t WIDEN = 2 * A;
+    const int64_t row_bytes = K / 2, ng = K / B4J_Q4_GROUP;
+    int32x4_t acc32[R][N];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc32[r][n] = vdupq_n_s32(0);
+    for (int64_t g0 = 0; g0 < ng; g0 += WIDEN) {
+        const int64_t g1 = g0 + WIDEN < ng ? g0 + WIDEN : ng;
+        int16x8_t acc16[R][N][A];
+        for (int r = 0; r < R; r++)
+            for (int n = 0; n < N; n++)
+                for (int a = 0; a < A; a++) acc16[r][n][a] = vdupq_n_s16(0);
+        for (int64_t g = g0; g < g1; g++) {
+            if (next)
+                for (int p = 0; p < R * 32; p += 64) __builtin_prefetch(next + R * 32 * g + p);
+            for (int h = 0; h < 2; h++) {
+                int8x16_t lo[R], hi[R];
+                for (int r = 0; r < R; r++) q4_unpack(w + r * row_bytes + 32 * g + 16 * h, lo[r], hi[r]);
+                for (int n = 0; n < N; n++) {
+                    const int8_t *xg = x + n * K + B4J_Q4_GROUP * g + 16 * h;
+                    const int8x16_t alo = vld1q_s8(xg), ahi = vld1q_s8(xg + 32);
+                    for (int r = 0; r < R; r++) {
+                        int16x8_t &l = acc16[r][n][0], &u = acc16[r][n][A - 1];
+                        l = vmlal_s8(l, vget_low_s8(lo[r]), vget_low_s8(alo));
+                        l = vmlal_high_s8(l, lo[r], alo);
+                        u = vmlal_s8(u, vget_low_s8(hi[r]), vget_low_s8(ahi));
+                        u = vmlal_high_s8(u, hi[r], ahi);
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < R; r++)
+            for (int n = 0; n < N; n++)
+                for (int a = 0; a < A; a++) acc32[r][n] = vpadalq_s16(acc32[r][n], acc16[r][n][a]);
+    }
+    /* |sum| <= 15 * 128 * 65536 < 2^31 */
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) dot[r][n] = vaddvq_s32(acc32[r][n]);
+}
+
+#include "../q4_driver.h"
+
+static void q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                    const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    /* batches: 2 rows x 4 tokens, one int16 accumulator per pair (8 chains already), fit the 32 registers */
+    q4_gemm_rows<2>(w, w_scales, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
+}
+
 static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
                     int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
     /* batches: 2 rows x 4 tokens of accumulators fit the 32 NEON registers */
@@ -253,6 +320,6 @@ void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
     }
 }
 
-extern const b4j_kernels b4j_kernels_neon = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm};
+extern const b4j_kernels b4j_kernels_neon = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm, q4_gemm};
 
 }  /* extern "C" */

@@ -85,6 +85,54 @@ static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t 
 
 #include "../i8_driver.h"
 
+/* ---------------------------------------------------------------- Q4 GEMM */
+
+/* The 32 nibbles of one 16-byte half of a group: low nibbles are elements 16h..16h+15 of the group, high
+ * nibbles 32+16h..32+16h+15. Values 0..15 are valid signed bytes, so SDOT's signed form takes them. */
+static inline void q4_unpack(const uint8_t *p, int8x16_t &lo, int8x16_t &hi) {
+    const uint8x16_t raw = vld1q_u8(p);
+    lo = vreinterpretq_s8_u8(vandq_u8(raw, vdupq_n_u8(0x0f)));
+    hi = vreinterpretq_s8_u8(vshrq_n_u8(raw, 4));
+}
+
+/* Exact sums of nibble * activation: SDOT adds 4 products straight into int32 lanes (|sum| <= 15 * 128 *
+ * 65536 < 2^31), with no int16 stage. Two accumulators per row/token pair (low-nibble and high-nibble
+ * products) shorten the dependency chains. `next`: the following tile's rows, R*32 bytes per group.
+ * Reference: q4_gemm_ref. */
+template <int R, int N>
+static inline void q4_tile(const uint8_t *w, const int8_t *x, int64_t K, int32_t dot[R][N], const uint8_t *next) {
+    const int64_t row_bytes = K / 2, ng = K / B4J_Q4_GROUP;
+    int32x4_t acc[R][N][2];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc[r][n][0] = acc[r][n][1] = vdupq_n_s32(0);
+    for (int64_t g = 0; g < ng; g++) {
+        if (next)
+            for (int p = 0; p < R * 32; p += 64) __builtin_prefetch(next + R * 32 * g + p);
+        for (int h = 0; h < 2; h++) {
+            int8x16_t lo[R], hi[R];
+            for (int r = 0; r < R; r++) q4_unpack(w + r * row_bytes + 32 * g + 16 * h, lo[r], hi[r]);
+            for (int n = 0; n < N; n++) {
+                const int8_t *xg = x + n * K + B4J_Q4_GROUP * g + 16 * h;
+                const int8x16_t alo = vld1q_s8(xg), ahi = vld1q_s8(xg + 32);
+                for (int r = 0; r < R; r++) {
+                    acc[r][n][0] = vdotq_s32(acc[r][n][0], lo[r], alo);
+                    acc[r][n][1] = vdotq_s32(acc[r][n][1], hi[r], ahi);
+                }
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) dot[r][n] = vaddvq_s32(vaddq_s32(acc[r][n][0], acc[r][n][1]));
+}
+
+#include "../q4_driver.h"
+
+static void q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                    const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    /* batches: 2 rows x 4 tokens x 2 accumulators = 16 of the 32 registers */
+    q4_gemm_rows<2>(w, w_scales, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
+}
+
 static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
                     int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
     /* batches: 2 rows x 4 tokens of accumulators fit the 32 NEON registers */
@@ -93,4 +141,5 @@ static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int
 
 }  // namespace
 
-extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm};
+extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm,
+                                                        q4_gemm};

@@ -120,6 +120,60 @@ static void i8_gemm_ref(const int8_t *w, const float *w_scales, int64_t K, const
     }
 }
 
+/* ---- Q4: row-quantized 4-bit weights (the smallest output projection copy, a ranking pass) */
+
+/* Byte of element k in a row: group k/64 is 32 bytes, element j and 32 + j share byte j. */
+static inline int64_t q4_byte(int64_t k) { return (k / B4J_Q4_GROUP) * (B4J_Q4_GROUP / 2) + k % (B4J_Q4_GROUP / 2); }
+static inline int q4_high(int64_t k) { return k % B4J_Q4_GROUP >= B4J_Q4_GROUP / 2; }
+
+/* Stored nibble (code + 8) of element k; any value 0..15 is read as is, even those the packer never writes. */
+static inline int32_t q4_nibble(const uint8_t *row, int64_t k) {
+    const uint8_t b = row[q4_byte(k)];
+    return q4_high(k) ? b >> 4 : b & 0x0f;
+}
+
+static inline void q4_set_nibble(uint8_t *row, int64_t k, int32_t nibble) {
+    uint8_t *b = row + q4_byte(k);
+    *b = q4_high(k) ? (uint8_t)((*b & 0x0f) | nibble << 4) : (uint8_t)((*b & 0xf0) | nibble);
+}
+
+void b4j_ref_q4_quantize_rows(const uint16_t *f16, int64_t K, uint8_t *q, float *scales, int64_t m_begin, int64_t m_end) {
+    for (int64_t m = m_begin; m < m_end; m++) {
+        const uint16_t *row = f16 + m * K;
+        uint8_t *qr = q + m * (K / 2);
+        float max = 0.0f;
+        for (int64_t k = 0; k < K; k++) {
+            float a = fabsf(i8_input(row[k]));  /* same input rule as the I8 packer: non-finite counts as 0 */
+            if (a > max) max = a;
+        }
+        const float scale = max / 7.0f;
+        for (int64_t k = 0; k < K; k++) {
+            /* |a / scale| is at most ~7.000001; the clamp absorbs that last rounding step. A zero row gets
+             * code 0 without computing 0/0. */
+            int32_t c = max == 0.0f ? 0 : nearest_int(i8_input(row[k]) / scale);
+            if (c > 7) c = 7;
+            if (c < -7) c = -7;
+            q4_set_nibble(qr, k, c + 8);
+        }
+        scales[m] = scale;  /* 0 for a zero row */
+    }
+}
+
+/* The definition: signed codes times activations, no act_sum (the SIMD kernels' shortcut needs it). */
+static void q4_gemm_ref(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                        const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    (void)act_sum;
+    for (int64_t t = 0; t < T; t++) {
+        const int8_t *qt = q + t * K;
+        for (int64_t m = m_begin; m < m_end; m++) {
+            const uint8_t *row = w + m * (K / 2);
+            int32_t dot = 0;
+            for (int64_t k = 0; k < K; k++) dot += (q4_nibble(row, k) - 8) * (int32_t)qt[k];
+            y[t * ldy + m] = b4j_i8_epilogue(dot, act_scale[t], w_scales[m]);
+        }
+    }
+}
+
 float b4j_ref_f16_to_f32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;
     uint32_t exp = (h >> 10) & 0x1f;
@@ -165,6 +219,6 @@ uint16_t b4j_ref_f32_to_f16(float f) {
     return (uint16_t)(sign | h);
 }
 
-const b4j_kernels b4j_kernels_ref = { quantize_i8s_ref, i2s_gemm_ref, f16_gemm_ref, i8_gemm_ref };
+const b4j_kernels b4j_kernels_ref = { quantize_i8s_ref, i2s_gemm_ref, f16_gemm_ref, i8_gemm_ref, q4_gemm_ref };
 
 }  /* extern "C" */

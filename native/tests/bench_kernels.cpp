@@ -4,7 +4,8 @@
  * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] [lut [threads]]
  * (with threads > 1 the rows are split across threads, as the runtime does), or bench_kernels [iterations]
  * lut-cold: T=1 over 96 MiB of copies of each matrix in turn, so the weights come from DRAM as in decoding
- * (the plain runs reuse one matrix, which then sits in L2/L3). */
+ * (the plain runs reuse one matrix, which then sits in L2/L3). bench_kernels [iterations] head [threads]: the
+ * whole 128256 x 2560 output projection as I8 against its Q4 copy, T=1 and 8, rows split across threads. */
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -141,9 +142,66 @@ static int bench_lut_cold(int iters) {
     return 0;
 }
 
+/* The tied output projection [128256 x 2560] as I8 (313 MiB) and as Q4 (157 MiB), interleaved per round since
+ * the machine's load drifts: both far beyond any cache, so decode (T=1) streams them from DRAM. */
+static int bench_head(int iters, int threads) {
+    const int64_t M = 128256, K = 2560;
+    std::mt19937 rng(1);
+    std::vector<uint16_t> wh((size_t)(M * K));
+    for (auto &v : wh) v = (uint16_t)(0x2000 | (rng() & 0x83ff));
+    std::vector<int8_t> w8((size_t)(M * K));
+    std::vector<uint8_t> w4((size_t)(M * K / 2));
+    std::vector<float> s8((size_t)M), s4((size_t)M);
+    b4j_i8_quantize_rows(wh.data(), M, K, w8.data(), s8.data(), 0, M);
+    b4j_q4_quantize_rows(wh.data(), M, K, w4.data(), s4.data(), 0, M);
+    std::vector<uint16_t>().swap(wh);
+    const int isa = b4j_isa_best();
+    /* rows split in multiples of 8 across threads, as the runtime would */
+    auto split = [&](auto call) {
+        if (threads <= 1) { call(0, M); return; }
+        std::vector<std::thread> pool;
+        const int64_t per = (M / 8 + threads - 1) / threads * 8;
+        for (int i = 0; i < threads; i++) {
+            int64_t b = i * per < M ? i * per : M, e = (i + 1) * per < M ? (i + 1) * per : M;
+            pool.emplace_back([=] { call(b, e); });
+        }
+        for (auto &th : pool) th.join();
+    };
+    for (int64_t T : {1, 8}) {
+        std::vector<int8_t> q((size_t)(K * T));
+        for (auto &v : q) v = (int8_t)(int)(rng() % 256 - 128);
+        std::vector<float> as((size_t)T, 10.f), y((size_t)(M * T));
+        std::vector<int32_t> sum((size_t)T, 0);
+        for (int64_t t = 0; t < T; t++)
+            for (int64_t k = 0; k < K; k++) sum[(size_t)t] += q[(size_t)(t * K + k)];
+        auto i8 = [&] {
+            split([&](int64_t b, int64_t e) {
+                b4j_i8_gemm(isa, w8.data(), s8.data(), M, K, q.data(), as.data(), T, y.data(), M, b, e);
+            });
+        };
+        auto q4 = [&] {
+            split([&](int64_t b, int64_t e) {
+                b4j_q4_gemm(isa, w4.data(), s4.data(), M, K, q.data(), as.data(), sum.data(), T, y.data(), M, b, e);
+            });
+        };
+        double a = 1e30, b = 1e30;
+        for (int round = 0; round < 3; round++) {
+            double x = best_ns(iters, i8), z = best_ns(iters, q4);
+            if (x < a) a = x;
+            if (z < b) b = z;
+        }
+        const double b8 = (double)(M * K + M * 4), b4 = (double)(M * K / 2 + M * 4);
+        std::printf("head [%lld x %lld] T=%lld %s threads=%d  i8 %10.0f ns (%5.2f GB/s)  q4 %10.0f ns (%5.2f GB/s)  "
+                    "q4/i8 %.2f\n",
+                    (long long)M, (long long)K, (long long)T, b4j_isa_name(isa), threads, a, b8 / a, b, b4 / b, b / a);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const int iters = argc > 1 ? std::atoi(argv[1]) : 50;
     if (argc > 2 && std::strcmp(argv[2], "lut-cold") == 0) return bench_lut_cold(iters);
+    if (argc > 2 && std::strcmp(argv[2], "head") == 0) return bench_head(iters, argc > 3 ? std::atoi(argv[3]) : 1);
     if (argc > 2 && std::strcmp(argv[2], "lut") == 0) return bench_lut(iters, argc > 3 ? std::atoi(argv[3]) : 1);
     const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
     std::mt19937 rng(1);

@@ -1,4 +1,4 @@
-/* Runs the AVX-512 VNNI I2_S and I8 kernels' code on a CPU without AVX-512: the file is compiled here with the
+/* Runs the AVX-512 VNNI I2_S, I8 and Q4 kernels' code on a CPU without AVX-512: the file is compiled here with the
  * handful of AVX-512 intrinsics it uses replaced by scalar versions written from Intel's definitions. This
  * checks the kernel's layout, tiling and tail logic against the scalar reference; it cannot check the real
  * instructions (the real test in test_kernels runs only where the CPU has AVX-512 VNNI). Built with -mavx2 for
@@ -169,5 +169,43 @@ int main() {
         }
     }
     std::printf("avx512-vnni (emulated intrinsics) i8_gemm: %d cases, %d failure(s)\n", i8_cases, i8_failures);
-    return failures || i8_failures ? 1 : 0;
+
+    /* Q4 GEMM: any byte (every nibble 0..15), row tiles of 4 with their remainders, token tiles of 4 with their
+     * remainders, partial ranges, ldy > M, and the extremes: extreme 1 = nibbles 15 x -128, 2 = nibbles 0 x -128
+     * (the largest dot), 3 = nibbles 0/15 x 127/-128. act_sum is the exact token sum, as the contract requires. */
+    int q4_failures = 0, q4_cases = 0;
+    std::vector<C> c4 = {{1, 64, 1, 0, 1, 1, 0},      {4, 128, 1, 0, 4, 4, 0},     {5, 192, 1, 0, 5, 7, 0},
+                         {9, 64, 2, 1, 8, 9, 0},      {9, 320, 3, 0, 9, 9, 0},     {33, 2560, 1, 0, 33, 33, 0},
+                         {31, 2560, 5, 2, 29, 31, 0}, {8, 6912, 9, 0, 8, 8, 0},    {13, 256, 17, 3, 12, 14, 0},
+                         {7, 64, 4, 0, 7, 7, 0},      {6, 128, 0, 0, 6, 6, 0},     {6, 128, 3, 4, 4, 6, 0},
+                         {9, 65536, 5, 0, 9, 9, 1},   {5, 65536, 1, 0, 5, 5, 2},   {4, 6912, 8, 0, 4, 4, 3}};
+    for (const C &c : c4) {
+        std::vector<uint8_t> w((size_t)(c.M * c.K / 2));
+        std::vector<int8_t> q((size_t)(c.K * c.T + 1));
+        for (size_t i = 0; i < w.size(); i++)
+            w[i] = c.extreme == 1 ? (uint8_t)0xff : c.extreme == 2 ? (uint8_t)0 : c.extreme ? (uint8_t)((i & 1) ? 0x0f : 0xf0)
+                                                                                              : (uint8_t)rng();
+        for (size_t i = 0; i < q.size(); i++)
+            q[i] = c.extreme == 1 || c.extreme == 2 ? (int8_t)-128 : c.extreme ? (int8_t)((i % 3) ? -128 : 127)
+                                                                               : (int8_t)(int)(rng() % 256 - 128);
+        std::vector<float> as((size_t)c.T + 1), ws((size_t)c.M);
+        std::vector<int32_t> S((size_t)c.T + 1, 0);
+        for (int64_t t = 0; t < c.T; t++)
+            for (int64_t k = 0; k < c.K; k++) S[(size_t)t] += q[(size_t)(t * c.K + k)];
+        for (auto &v : as) v = 1.f + (float)(rng() % 1000) * 0.1f;
+        for (auto &v : ws) v = (float)(rng() % 1000 + 1) * 1e-4f;
+        std::vector<float> y0((size_t)(c.T * c.ldy + 1), -1.f), y1((size_t)(c.T * c.ldy + 1), -1.f);
+        b4j_q4_gemm(B4J_ISA_SCALAR, w.data(), ws.data(), c.M, c.K, q.data(), as.data(), S.data(), c.T, y0.data(), c.ldy,
+                    c.mb, c.me);
+        emu_kernels_avx512_vnni.q4_gemm(w.data(), ws.data(), c.K, q.data(), as.data(), S.data(), c.T, y1.data(), c.ldy,
+                                        c.mb, c.me);
+        q4_cases++;
+        if (memcmp(y0.data(), y1.data(), y0.size() * sizeof(float)) != 0) {
+            q4_failures++;
+            std::printf("FAIL avx512-vnni (emulated) q4_gemm M=%lld K=%lld T=%lld rows [%lld,%lld)\n", (long long)c.M,
+                        (long long)c.K, (long long)c.T, (long long)c.mb, (long long)c.me);
+        }
+    }
+    std::printf("avx512-vnni (emulated intrinsics) q4_gemm: %d cases, %d failure(s)\n", q4_cases, q4_failures);
+    return failures || i8_failures || q4_failures ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /* Native kernel tests: every supported ISA against the scalar reference (B4J_ISA_SCALAR).
- * quantize_i8s, i2s_gemm and i8_gemm must match bit for bit; f16_gemm within a tolerance relative to sum|w*x|.
+ * quantize_i8s, i2s_gemm, i8_gemm and q4_gemm must match bit for bit; f16_gemm within a tolerance relative to sum|w*x|.
  * B4J_TEST_QUICK=1 trims the shape lists (for slow emulators; the full set takes ~40 s under qemu). */
 #include <chrono>
 #include <cmath>
@@ -400,6 +400,216 @@ static void test_i8_pack() {
     std::printf("i8 packer: %s\n", failures == before ? "ok (matches the definition)" : "FAILED");
 }
 
+/* ------------------------------------------------------------------ Q4 (4-bit output projection) */
+
+struct Q4Case {
+    int64_t M, K, T, m_begin, m_end, ldy;
+};
+
+/* Q4_RANDOM: any byte, so every nibble 0..15 (0 is the code -8 the packer never writes) against any int8.
+ * The extremes fill every nibble and activation with one value: 15 x -128 gives the most negative int16 pair
+ * sums (-3840), 15 x 127 the most positive, 0 x -128 the largest dot (8 * 128 * K = 2^26 at K = 65536);
+ * Q4_ALT alternates nibbles 0/15 and activations -128/127. */
+enum Q4Fill { Q4_RANDOM, Q4_W15_XMIN, Q4_W15_XMAX, Q4_W0_XMIN, Q4_ALT };
+
+/* The token sums the contract requires: exactly the sum of each token's activations. */
+static std::vector<int32_t> act_sums(const std::vector<int8_t> &q, int64_t K, int64_t T) {
+    std::vector<int32_t> S((size_t)T + 1, 0);
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t k = 0; k < K; k++) S[(size_t)t] += q[(size_t)(t * K + k)];
+    return S;
+}
+
+static void test_q4_case(int isa, const Q4Case &c, std::mt19937 &rng, Q4Fill fill, const char *what) {
+    std::vector<uint8_t> w((size_t)(c.M * c.K / 2));
+    std::vector<int8_t> q((size_t)(c.K * c.T + 1));
+    for (size_t i = 0; i < w.size(); i++) {
+        switch (fill) {
+            case Q4_RANDOM: w[i] = (uint8_t)rng(); break;
+            case Q4_W15_XMIN: case Q4_W15_XMAX: w[i] = 0xff; break;
+            case Q4_W0_XMIN: w[i] = 0x00; break;
+            case Q4_ALT: w[i] = (i & 1) ? 0x0f : 0xf0; break;
+        }
+    }
+    for (size_t i = 0; i < q.size(); i++) {
+        switch (fill) {
+            case Q4_RANDOM: q[i] = (int8_t)(int)(rng() % 256 - 128); break;
+            case Q4_W15_XMIN: case Q4_W0_XMIN: q[i] = -128; break;
+            case Q4_W15_XMAX: q[i] = 127; break;
+            case Q4_ALT: q[i] = (i % 3) ? -128 : 127; break;
+        }
+    }
+    const std::vector<int32_t> S = act_sums(q, c.K, c.T);
+    std::vector<float> as((size_t)c.T + 1), ws((size_t)c.M);
+    std::uniform_real_distribution<float> u(0.5f, 200.f), us(1e-4f, 1e-1f);
+    for (auto &v : as) v = u(rng);
+    for (auto &v : ws) v = us(rng);
+    if (c.M > 2) ws[1] = 0.0f;  /* a zero row's scale */
+    const size_t ny = (size_t)(c.T > 0 ? c.T * c.ldy : 1);
+    std::vector<float> y0(ny, bitsf(0x7fc0dead)), y1(ny, bitsf(0x7fc0dead));
+    int rc0 = b4j_q4_gemm(B4J_ISA_SCALAR, w.data(), ws.data(), c.M, c.K, q.data(), as.data(), S.data(), c.T, y0.data(),
+                          c.ldy, c.m_begin, c.m_end);
+    int rc1 = b4j_q4_gemm(isa, w.data(), ws.data(), c.M, c.K, q.data(), as.data(), S.data(), c.T, y1.data(), c.ldy,
+                          c.m_begin, c.m_end);
+    CHECK(rc0 == B4J_OK && rc1 == B4J_OK, "q4 rc %d %d", rc0, rc1);
+    size_t bad = 0, first = 0, outside = 0;
+    for (size_t i = 0; i < ny; i++) {
+        if (fbits(y0[i]) != fbits(y1[i])) { if (!bad) first = i; bad++; }
+        const int64_t m = c.T > 0 ? (int64_t)i % c.ldy : -1;
+        if ((m < c.m_begin || m >= c.m_end) && fbits(y1[i]) != 0x7fc0deadu) outside++;
+    }
+    CHECK(bad == 0,
+          "%s q4_gemm %s M=%lld K=%lld T=%lld rows [%lld,%lld) ldy=%lld: %zu values differ, first at %zu: %a vs %a",
+          b4j_isa_name(isa), what, (long long)c.M, (long long)c.K, (long long)c.T, (long long)c.m_begin,
+          (long long)c.m_end, (long long)c.ldy, bad, first, y0[first], y1[first]);
+    CHECK(outside == 0, "%s q4_gemm %s M=%lld K=%lld T=%lld: %zu values written outside the row range",
+          b4j_isa_name(isa), what, (long long)c.M, (long long)c.K, (long long)c.T, outside);
+}
+
+static void test_q4(int isa) {
+    std::mt19937 rng(44);
+    const long before = failures;
+    /* a 4096-row slice of the 128256 x 2560 tied projection: decode and a batch of 8 */
+    test_q4_case(isa, {4100, 2560, 1, 0, 4096, 4100}, rng, Q4_RANDOM, "lm-head-slice");
+    test_q4_case(isa, {4100, 2560, 8, 3, 4096, 4100}, rng, Q4_RANDOM, "lm-head-slice");
+    std::vector<int64_t> Ms = {1, 2, 3, 4, 5, 6, 7, 8, 9, 33, 127};
+    std::vector<int64_t> Ks = {64, 128, 192, 2560, 6912};
+    std::vector<int64_t> Ts = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 17};
+    for (int64_t M : Ms)
+        for (int64_t K : Ks)
+            for (int64_t T : Ts) {
+                if (quick && K >= 2560 && (M > 9 || (T > 3 && T != 17))) continue;
+                test_q4_case(isa, {M, K, T, 0, M, M}, rng, Q4_RANDOM, "all-rows");
+                /* a range not starting at 0 and not ending at M, with ldy > M */
+                if (M >= 3) test_q4_case(isa, {M, K, T, 1, M - 1, M + 3}, rng, Q4_RANDOM, "range");
+            }
+    test_q4_case(isa, {33, 256, 3, 7, 7, 40}, rng, Q4_RANDOM, "empty-range");
+    test_q4_case(isa, {33, 256, 3, 33, 33, 33}, rng, Q4_RANDOM, "empty-range-at-end");
+    test_q4_case(isa, {13, 192, 5, 12, 13, 13}, rng, Q4_RANDOM, "last-row");
+    test_q4_case(isa, {127, 640, 17, 5, 122, 130}, rng, Q4_RANDOM, "tiles+tails");
+    /* no int16 or int32 overflow at the extremes the format allows, up to K = 65536 */
+    for (int64_t K : {256, 2560, 65536})
+        for (int64_t T : {1, 4, 5}) {
+            if (quick && K == 65536 && T != 5) continue;
+            test_q4_case(isa, {9, K, T, 0, 9, 9}, rng, Q4_W15_XMIN, "nibble 15 x -128");
+            test_q4_case(isa, {9, K, T, 0, 9, 9}, rng, Q4_W15_XMAX, "nibble 15 x 127");
+            test_q4_case(isa, {9, K, T, 0, 9, 9}, rng, Q4_W0_XMIN, "nibble 0 x -128");
+            test_q4_case(isa, {9, K, T, 0, 9, 9}, rng, Q4_ALT, "nibbles 0/15 x -128/127");
+        }
+    {  /* ... and the true values, not merely the reference's: (0 - 8) * -128 * 65536 = 2^26 and 7 * -128 * 65536 */
+        const int64_t K = 65536;
+        std::vector<int8_t> q((size_t)K, -128);
+        const int32_t S = -128 * 65536;
+        const float as = 1.0f, ws = 1.0f;
+        for (uint8_t b : {(uint8_t)0x00, (uint8_t)0xff}) {
+            std::vector<uint8_t> w((size_t)K / 2, b);
+            float y = 0;
+            b4j_q4_gemm(isa, w.data(), &ws, 1, K, q.data(), &as, &S, 1, &y, 1, 0, 1);
+            const float want = b ? -58720256.0f : 67108864.0f;
+            CHECK(y == want, "%s q4 extreme dot (byte %02x) %f, want %f", b4j_isa_name(isa), b, y, want);
+        }
+    }
+    {  /* every nibble value at every position of a group, one at a time, against a hand-computed dot */
+        const int64_t K = 128, M = 4;
+        std::vector<int8_t> q((size_t)K);
+        for (int64_t k = 0; k < K; k++) q[(size_t)k] = (int8_t)(int)(k * 37 % 256 - 128);
+        const std::vector<int32_t> S = act_sums(q, K, 1);
+        std::vector<float> ws((size_t)M, 1.0f);
+        const float as = 1.0f;
+        long wrong = 0;
+        for (int64_t k = 0; k < K; k++)
+            for (int nib = 0; nib < 16; nib++) {
+                /* all rows code 0 (nibble 8) except element k, which is nibble - 8 */
+                std::vector<uint8_t> w((size_t)(M * K / 2), 0x88);
+                for (int64_t m = 0; m < M; m++) {
+                    uint8_t &b = w[(size_t)(m * K / 2 + (k / 64) * 32 + k % 32)];
+                    b = (k % 64 >= 32) ? (uint8_t)((b & 0x0f) | nib << 4) : (uint8_t)((b & 0xf0) | nib);
+                }
+                std::vector<float> y((size_t)M);
+                b4j_q4_gemm(isa, w.data(), ws.data(), M, K, q.data(), &as, S.data(), 1, y.data(), M, 0, M);
+                for (int64_t m = 0; m < M; m++) wrong += y[(size_t)m] != (float)((nib - 8) * q[(size_t)k]);
+            }
+        CHECK(wrong == 0, "%s q4 single-element dots: %ld wrong (layout or nibble order)", b4j_isa_name(isa), wrong);
+    }
+    std::printf("  q4_gemm: %s\n", failures == before ? "ok (bit-exact)" : "FAILED");
+}
+
+/* The Q4 packer against the format's definition, written here independently: decode, absmax in float,
+ * scale = max / 7 (float), codes = clamp(nearbyint(a / scale), -7, 7) with the default rounding (half to even);
+ * Inf/NaN count as 0. Returns the codes of row m in element order. */
+static std::vector<int> pack_q4_spec(const std::vector<uint16_t> &h, int64_t K, int64_t m, float *scale) {
+    std::vector<float> a((size_t)K);
+    float max = 0;
+    for (int64_t k = 0; k < K; k++) {
+        uint16_t v = h[(size_t)(m * K + k)];
+        a[(size_t)k] = (v & 0x7c00) == 0x7c00 ? 0.0f : (float)((v & 0x8000) ? -half_value(v & 0x7fff) : half_value(v));
+        max = std::fmax(max, std::fabs(a[(size_t)k]));
+    }
+    *scale = max / 7.0f;
+    std::vector<int> c((size_t)K);
+    for (int64_t k = 0; k < K; k++)
+        c[(size_t)k] = max == 0 ? 0 : (int)std::fmax(-7.0f, std::fmin(7.0f, std::nearbyint(a[(size_t)k] / *scale)));
+    return c;
+}
+
+/* Code of element k of row m as the header describes the layout. */
+static int q4_code_at(const std::vector<uint8_t> &q, int64_t K, int64_t m, int64_t k) {
+    const uint8_t b = q[(size_t)(m * K / 2 + (k / 64) * 32 + k % 32)];
+    return ((k % 64) < 32 ? (b & 0x0f) : (b >> 4)) - 8;
+}
+
+static void test_q4_pack() {
+    const long before = failures;
+    std::mt19937 rng(17);
+    for (int64_t K : {64, 128, 2560}) {
+        const int64_t M = 12;
+        std::vector<uint16_t> h((size_t)(M * K));
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t k = 0; k < K; k++) {
+                uint16_t &v = h[(size_t)(m * K + k)];
+                switch (m % 6) {
+                    case 0: v = rand_half(rng); break;                                 /* typical */
+                    case 1: v = (uint16_t)(rng() & 0x8000); break;                     /* zero row, +-0 */
+                    case 2: v = (uint16_t)(rng() & 0x83ff); break;                     /* subnormals only */
+                    case 3: v = (uint16_t)rng(); break;                                /* any bits: Inf/NaN too */
+                    case 4: v = (uint16_t)((rng() & 0x8000) | (rng() % 0x7c00)); break; /* any finite, to 65504 */
+                    default: v = (uint16_t)(0x3c00 | (rng() & 0x8000)); break;          /* all +-1: exact 7s */
+                }
+            }
+        /* ties: with max 7 the scale is exactly 1, so x.5 values round half to even */
+        const uint16_t ties[9] = {0x4700 /*7*/, 0x3800 /*0.5*/, 0x3e00 /*1.5*/, 0x4100 /*2.5*/, 0xc100 /*-2.5*/,
+                                  0x4300 /*3.5*/, 0x4480 /*4.5*/, 0x4680 /*6.5*/, 0xb800 /*-0.5*/};
+        for (int i = 0; i < 9; i++) h[(size_t)(6 * K + i)] = ties[i];
+        std::vector<uint8_t> q((size_t)(M * K / 2), 0x5a);
+        std::vector<float> sc((size_t)M, -1.f);
+        /* two calls over split row ranges: each must write only its own rows */
+        CHECK(b4j_q4_quantize_rows(h.data(), M, K, q.data(), sc.data(), 0, 5) == B4J_OK, "q4 pack rc");
+        CHECK(b4j_q4_quantize_rows(h.data(), M, K, q.data(), sc.data(), 5, M - 1) == B4J_OK, "q4 pack rc");
+        for (int64_t m = 0; m < M - 1; m++) {
+            float want_scale;
+            const std::vector<int> want = pack_q4_spec(h, K, m, &want_scale);
+            CHECK(fbits(sc[(size_t)m]) == fbits(want_scale), "q4 pack K=%lld row %lld scale %a want %a", (long long)K,
+                  (long long)m, sc[(size_t)m], want_scale);
+            long bad = 0, out_of_range = 0;
+            for (int64_t k = 0; k < K; k++) {
+                const int c = q4_code_at(q, K, m, k);
+                bad += c != want[(size_t)k];
+                out_of_range += c < -7 || c > 7;
+            }
+            CHECK(bad == 0, "q4 pack K=%lld row %lld: %ld codes differ", (long long)K, (long long)m, bad);
+            CHECK(out_of_range == 0, "q4 pack K=%lld row %lld: %ld codes outside [-7, 7]", (long long)K, (long long)m,
+                  out_of_range);
+        }
+        CHECK(sc[(size_t)(M - 1)] == -1.f && q[(size_t)((M - 1) * K / 2)] == 0x5a, "q4 pack wrote outside its rows");
+        CHECK(sc[1] == 0.0f && q[(size_t)(K / 2)] == 0x88 && q[(size_t)(K - 1)] == 0x88, "q4 zero row: scale 0, nibbles 8");
+        const int want_ties[9] = {7, 0, 2, 2, -2, 4, 4, 6, 0};
+        int tie_bad = 0;
+        for (int i = 0; i < 9; i++) tie_bad += q4_code_at(q, K, 6, i) != want_ties[i];
+        CHECK(tie_bad == 0 && sc[6] == 1.0f, "q4 pack rounds ties to even (K=%lld)", (long long)K);
+    }
+    std::printf("q4 packer: %s\n", failures == before ? "ok (matches the definition)" : "FAILED");
+}
+
 /* ------------------------------------------------------------------ conversions */
 
 static double half_value(uint16_t h) {  /* independent decode via ldexp, finite halves only */
@@ -507,6 +717,52 @@ static void test_conversions() {
 
 /* ------------------------------------------------------------------ dispatch */
 
+/* Every Q4 argument check: the calls below would read out of bounds if any of them slipped through. */
+static void test_q4_dispatch() {
+    static uint8_t w[64];
+    static int8_t q[128];
+    static uint16_t h[128];
+    float ws[2] = {1, 1}, s = 1, y[4] = {0};
+    int32_t S = 0;
+    for (int isa : {B4J_ISA_SCALAR, B4J_ISA_AUTO}) {
+        auto gemm = [&](const uint8_t *w_, const float *ws_, int64_t M, int64_t K, const int8_t *q_, const float *as_,
+                        const int32_t *S_, int64_t T, float *y_, int64_t ldy, int64_t mb, int64_t me) {
+            return b4j_q4_gemm(isa, w_, ws_, M, K, q_, as_, S_, T, y_, ldy, mb, me);
+        };
+        CHECK(gemm(w, ws, 1, 64, q, &s, &S, 1, y, 1, 0, 1) == B4J_OK, "q4 valid call accepted");
+        CHECK(gemm(w, ws, 1, 64, q, &s, &S, 0, y, 1, 0, 1) == B4J_OK, "q4 T = 0 accepted");
+        CHECK(gemm(w, ws, 1, 100, q, &s, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 K %% 64 != 0 rejected");
+        CHECK(gemm(w, ws, 1, 32, q, &s, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 K = 32 rejected");
+        CHECK(gemm(w, ws, 1, 0, q, &s, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 K = 0 rejected");
+        CHECK(gemm(w, ws, 1, -64, q, &s, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 K < 0 rejected");
+        CHECK(gemm(w, ws, 1, 65536 + 64, q, &s, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 K > 65536 rejected");
+        CHECK(gemm(w, ws, 0, 64, q, &s, &S, 1, y, 1, 0, 0) == B4J_EBADARG, "q4 M = 0 rejected");
+        CHECK(gemm(w, ws, 2, 64, q, &s, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 ldy < M rejected");
+        CHECK(gemm(w, ws, 1, 64, q, &s, &S, -1, y, 1, 0, 1) == B4J_EBADARG, "q4 T < 0 rejected");
+        CHECK(gemm(w, ws, 2, 64, q, &s, &S, 1, y, 2, 2, 1) == B4J_EBADARG, "q4 m_begin > m_end rejected");
+        CHECK(gemm(w, ws, 2, 64, q, &s, &S, 1, y, 2, 0, 3) == B4J_EBADARG, "q4 m_end > M rejected");
+        CHECK(gemm(w, ws, 2, 64, q, &s, &S, 1, y, 2, -1, 1) == B4J_EBADARG, "q4 m_begin < 0 rejected");
+        CHECK(gemm(0, ws, 1, 64, q, &s, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 null w rejected");
+        CHECK(gemm(w, 0, 1, 64, q, &s, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 null w_scales rejected");
+        CHECK(gemm(w, ws, 1, 64, 0, &s, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 null q rejected");
+        CHECK(gemm(w, ws, 1, 64, q, 0, &S, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 null act_scale rejected");
+        CHECK(gemm(w, ws, 1, 64, q, &s, 0, 1, y, 1, 0, 1) == B4J_EBADARG, "q4 null act_sum rejected");
+        CHECK(gemm(w, ws, 1, 64, q, &s, &S, 1, 0, 1, 0, 1) == B4J_EBADARG, "q4 null y rejected");
+    }
+    CHECK(b4j_q4_gemm(B4J_ISA_COUNT, w, ws, 1, 64, q, &s, &S, 1, y, 1, 0, 1) == B4J_EISA, "q4 unknown ISA rejected");
+    CHECK(b4j_q4_quantize_rows(h, 2, 64, w, ws, 0, 2) == B4J_OK, "q4 pack valid call accepted");
+    CHECK(b4j_q4_quantize_rows(h, 1, 100, w, ws, 0, 1) == B4J_EBADARG, "q4 pack K %% 64 != 0 rejected");
+    CHECK(b4j_q4_quantize_rows(h, 1, 0, w, ws, 0, 1) == B4J_EBADARG, "q4 pack K = 0 rejected");
+    CHECK(b4j_q4_quantize_rows(h, 1, 65536 + 64, w, ws, 0, 1) == B4J_EBADARG, "q4 pack K > 65536 rejected");
+    CHECK(b4j_q4_quantize_rows(h, 0, 64, w, ws, 0, 0) == B4J_EBADARG, "q4 pack M = 0 rejected");
+    CHECK(b4j_q4_quantize_rows(h, 2, 64, w, ws, 0, 3) == B4J_EBADARG, "q4 pack m_end > M rejected");
+    CHECK(b4j_q4_quantize_rows(h, 2, 64, w, ws, 2, 1) == B4J_EBADARG, "q4 pack m_begin > m_end rejected");
+    CHECK(b4j_q4_quantize_rows(h, 2, 64, w, ws, -1, 1) == B4J_EBADARG, "q4 pack m_begin < 0 rejected");
+    CHECK(b4j_q4_quantize_rows(0, 1, 64, w, ws, 0, 1) == B4J_EBADARG, "q4 pack null f16 rejected");
+    CHECK(b4j_q4_quantize_rows(h, 1, 64, 0, ws, 0, 1) == B4J_EBADARG, "q4 pack null q rejected");
+    CHECK(b4j_q4_quantize_rows(h, 1, 64, w, 0, 0, 1) == B4J_EBADARG, "q4 pack null scales rejected");
+}
+
 static void test_dispatch() {
     int best = b4j_isa_best();
     CHECK(b4j_isa_supported(B4J_ISA_SCALAR), "scalar must be supported");
@@ -529,6 +785,7 @@ static void test_dispatch() {
     CHECK(b4j_i8_gemm(B4J_ISA_SCALAR, w8, &s, 1, 32, q, &s, 1, &y, 0, 0, 1) == B4J_EBADARG, "i8 ldy < M rejected");
     CHECK(b4j_i8_gemm(B4J_ISA_SCALAR, w8, &s, 1, 32, q, &s, 1, &y, 1, 1, 0) == B4J_EBADARG, "i8 m_begin > m_end rejected");
     CHECK(b4j_i8_gemm(B4J_ISA_SCALAR, w8, 0, 1, 32, q, &s, 1, &y, 1, 0, 1) == B4J_EBADARG, "i8 null scales rejected");
+    test_q4_dispatch();
 }
 
 int main() {
@@ -540,6 +797,7 @@ int main() {
     test_dispatch();
     test_conversions();
     test_i8_pack();
+    test_q4_pack();
     int tested = 0, skipped = 0;
     for (int isa = 0; isa < B4J_ISA_COUNT; isa++) {
         if (isa == B4J_ISA_SCALAR) continue;  /* the reference itself */
@@ -553,6 +811,7 @@ int main() {
         test_i2s(isa);
         test_f16(isa);
         test_i8(isa);
+        test_q4(isa);
         tested++;
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,4 +1,4 @@
-/* AVX-512 VNNI kernels (F + BW + VL + VNNI). I2_S and I8 have their own kernels. I2_S: vpdpbusd multiplies unsigned
+/* AVX-512 VNNI kernels (F + BW + VL + VNNI). I2_S, I8 and Q4 have their own kernels. I2_S: vpdpbusd multiplies unsigned
  * codes by signed int8 activations and adds groups of 4 straight into int32 lanes, with no int16 stage
  * and no saturation, so the dot is exact by construction. Quantize and F16 reuse the AVX2 kernels (every
  * AVX-512 VNNI CPU has AVX2+FMA+F16C; those two are load/convert bound, 512-bit buys little). */
@@ -95,6 +95,50 @@ static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int
     i8_gemm_rows<4>(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
 }
 
+/* ---------------------------------------------------------------- Q4 GEMM */
+
+/* R rows x N tokens, one 64-element group per step. The group's 32 bytes are broadcast to both 256-bit halves
+ * of a zmm; shifting the halves right by 0 | 4 and masking gives the nibbles of elements 0..31 | 32..63, which
+ * lines up with one plain 64-byte activation load. vpdpbusd multiplies the unsigned nibbles (every value 0..15
+ * exact) by the signed activations and adds groups of 4 into int32 lanes with no int16 stage and no
+ * saturation; |sum| <= 15 * 128 * 65536 < 2^31. `next`: the following tile's rows, R*32 bytes per group.
+ * Scalar reference: q4_gemm_ref in ref/kernels_ref.cpp. */
+template <int R, int N>
+static inline void q4_tile(const uint8_t *w, const int8_t *x, int64_t K, int32_t dot[R][N], const uint8_t *next) {
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    const __m512i shift = _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(4), 1);
+    const int64_t row_bytes = K / 2, ng = K / B4J_Q4_GROUP;
+    __m512i acc[R][N];
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) acc[r][n] = _mm512_setzero_si512();
+    for (int64_t g = 0; g < ng; g++) {
+        if (next)
+            for (int p = 0; p < R * 32; p += 64) _mm_prefetch((const char *)(next + R * 32 * g + p), _MM_HINT_T0);
+        __m512i nib[R];
+        for (int r = 0; r < R; r++) {
+            const __m512i raw =
+                _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(w + r * row_bytes + 32 * g)));
+            /* 16-bit shifts are fine: the mask drops the bits shifted in from the neighbouring byte */
+            nib[r] = _mm512_and_si512(_mm512_srlv_epi16(raw, shift), low4);
+        }
+        for (int n = 0; n < N; n++) {
+            const __m512i a = _mm512_loadu_si512((const void *)(x + n * K + B4J_Q4_GROUP * g));
+            for (int r = 0; r < R; r++) acc[r][n] = _mm512_dpbusd_epi32(acc[r][n], nib[r], a);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int n = 0; n < N; n++) dot[r][n] = _mm512_reduce_add_epi32(acc[r][n]);
+}
+
+#include "../q4_driver.h"
+
+static void q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q, const float *act_scale,
+                    const int32_t *act_sum, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    /* 4 rows x 4 tokens = 16 accumulators fit the 32 zmm registers comfortably */
+    q4_gemm_rows<4>(w, w_scales, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
+}
+
 }  // namespace
 
-extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, i8_gemm};
+extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, i8_gemm,
+                                                        q4_gemm};

@@ -54,6 +54,14 @@ final class NativeKernels {
             long rows, long cols, @Cast("const int8_t*") long q, @Cast("const float*") long actScale, long tokens,
             @Cast("float*") long y, long ldy, long rowBegin, long rowEnd);
 
+    static native int b4j_q4_quantize_rows(@Cast("const uint16_t*") long f16, long rows, long cols,
+            @Cast("uint8_t*") long q, @Cast("float*") long scales, long rowBegin, long rowEnd);
+
+    static native int b4j_q4_gemm(int isa, @Cast("const uint8_t*") long w, @Cast("const float*") long wScales,
+            long rows, long cols, @Cast("const int8_t*") long q, @Cast("const float*") long actScale,
+            @Cast("const int32_t*") long actSum, long tokens, @Cast("float*") long y, long ldy, long rowBegin,
+            long rowEnd);
+
     static native int b4j_f16_to_f32(@Cast("const uint16_t*") long src, @Cast("float*") long dst, long n);
 
     static native int b4j_f32_to_f16(@Cast("const float*") long src, @Cast("uint16_t*") long dst, long n);
