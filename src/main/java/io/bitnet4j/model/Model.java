@@ -175,6 +175,7 @@ public final class Model implements AutoCloseable {
             parallel.forRange(to - from, 1, (b, e) -> {
                 if (i8 != null && native_) NativeBackend.quantizeI8Rows(table, i8, base + b, base + e);
                 else if (i8 != null) I8Matrix.quantizeRows(table, i8, base + b, base + e);
+                else if (native_) NativeBackend.quantizeQ4Rows(table, q4, base + b, base + e);
                 else Q4Matrix.quantizeRows(table, q4, base + b, base + e);
             });
             listener.progress(type.equals("i8") ? "int8 output projection" : "4-bit output projection", (double) to / table.rows());
