@@ -2,7 +2,8 @@
  * output projection in F16 against its I8 copy (T=1, 8), and the lookup-table kernels against I2_S on the
  * same data (T=1, 8, 32; the 2B4T shapes), interleaved per case.
  * Not a test: numbers depend on the machine and its load. Usage: bench_kernels [iterations] [lut [threads]]
- * (with threads > 1 the rows are split across threads, as the runtime does), or bench_kernels [iterations]
+ * (with threads > 1 the rows are split across threads, as the runtime does), bench_kernels [iterations]
+ * f16 [threads] (the F16 output projection alone at T=1..8, the rows split the same way), or bench_kernels [iterations]
  * lut-cold: T=1 over 96 MiB of copies of each matrix in turn, so the weights come from DRAM as in decoding
  * (the plain runs reuse one matrix, which then sits in L2/L3). bench_kernels [iterations] head [threads]: the
  * whole 128256 x 2560 output projection as I8 against its Q4 copy, T=1 and 8, rows split across threads. */
@@ -198,10 +199,45 @@ static int bench_head(int iters, int threads) {
     return 0;
 }
 
+/* The tied output projection [128256 x 2560] in F16 at the batch sizes of continuous batching; rows split
+ * across threads as the runtime does. Far beyond any cache: each call streams 626 MiB. */
+static int bench_f16(int iters, int threads) {
+    const int64_t M = 128256, K = 2560;
+    std::mt19937 rng(1);
+    std::vector<uint16_t> w((size_t)(M * K));
+    for (auto &v : w) v = (uint16_t)(0x2000 | (rng() & 0x83ff));
+    for (int64_t T : {1, 2, 3, 4, 8}) {
+        std::vector<uint16_t> x((size_t)(K * T));
+        for (auto &v : x) v = (uint16_t)(0x3800 | (rng() & 0x83ff));
+        std::vector<float> y((size_t)(M * T));
+        for (int isa = 1; isa < B4J_ISA_COUNT; isa++) {
+            if (!b4j_isa_supported(isa)) continue;
+            double ns = best_ns(iters, [&] {
+                if (threads <= 1) {
+                    b4j_f16_gemm(isa, w.data(), M, K, x.data(), T, y.data(), M, 0, M);
+                    return;
+                }
+                std::vector<std::thread> pool;
+                const int64_t per = (M / 32 + threads - 1) / threads * 32;
+                for (int i = 0; i < threads; i++) {
+                    int64_t b = i * per < M ? i * per : M, e = (i + 1) * per < M ? (i + 1) * per : M;
+                    pool.emplace_back([&, b, e] { b4j_f16_gemm(isa, w.data(), M, K, x.data(), T, y.data(), M, b, e); });
+                }
+                for (auto &th : pool) th.join();
+            });
+            std::printf("f16 [%6lld x %5lld] T=%lld %-12s threads=%d %12.0f ns/call  %10.0f ns/token  %6.2f GB/s weights\n",
+                        (long long)M, (long long)K, (long long)T, b4j_isa_name(isa), threads, ns, ns / T,
+                        (double)(M * K * 2) / ns);
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const int iters = argc > 1 ? std::atoi(argv[1]) : 50;
     if (argc > 2 && std::strcmp(argv[2], "lut-cold") == 0) return bench_lut_cold(iters);
     if (argc > 2 && std::strcmp(argv[2], "head") == 0) return bench_head(iters, argc > 3 ? std::atoi(argv[3]) : 1);
+    if (argc > 2 && std::strcmp(argv[2], "f16") == 0) return bench_f16(iters, argc > 3 ? std::atoi(argv[3]) : 1);
     if (argc > 2 && std::strcmp(argv[2], "lut") == 0) return bench_lut(iters, argc > 3 ? std::atoi(argv[3]) : 1);
     const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
     std::mt19937 rng(1);
@@ -257,7 +293,7 @@ int main(int argc, char **argv) {
         }
     }
     /* The whole tied output projection, [128256 x 2560]: F16 (626 MiB) against its I8 copy (313 MiB codes +
-     * 0.5 MiB scales), decode (T=1) and a batch of 8. Far beyond any cache, so this is DRAM streaming; the
+     * 0.5 MiB scales), decode (T=1) and batches of 4 and 8. Far beyond any cache, so this is DRAM streaming; the
      * scalar reference is skipped (seconds per call). Few iterations: each call moves hundreds of MB. */
     {
         const int64_t M = 128256, K = 2560;
@@ -267,7 +303,7 @@ int main(int argc, char **argv) {
         std::vector<int8_t> w8((size_t)(M * K));
         std::vector<float> ws((size_t)M);
         b4j_i8_quantize_rows(wh.data(), M, K, w8.data(), ws.data(), 0, M);
-        for (int64_t T : {1, 8}) {
+        for (int64_t T : {1, 4, 8}) {
             std::vector<uint16_t> xh((size_t)(K * T));
             for (auto &v : xh) v = (uint16_t)(0x3800 | (rng() & 0x83ff));
             std::vector<int8_t> q((size_t)(K * T));

@@ -236,6 +236,14 @@ static void test_f16(int isa) {
             test_f16_case(isa, 7, K, T, 0, 7, 7, rng);
             test_f16_case(isa, 6, K, T, 1, 5, 9, rng);
         }
+    /* T > 1 tiles (2 rows x up to 5 tokens, groups 5+2, 4+2, 5+3, 5+4): every group split, K tails and
+     * K < 8, odd row counts (the 1-row remainder), odd starts, enough rows for the prefetching path, ldy > M */
+    for (int64_t K : {1, 7, 8, 9, 64, 1000, 2560, 2561, 6912})
+        for (int64_t T = 2; T <= 9; T++) {
+            if (quick && K >= 2560 && T != 8) continue;
+            test_f16_case(isa, 11, K, T, 1, 10, 13, rng);
+            test_f16_case(isa, 12, K, T, 3, 11, 12, rng);
+        }
     test_f16_case(isa, 33, 2560, 1, 0, 33, 33, rng);
     test_f16_case(isa, 33, 6912, 2, 3, 30, 35, rng);
     test_f16_case(isa, 5, 64, 3, 2, 2, 5, rng);  /* empty range */
