@@ -172,52 +172,7 @@ static inline void f16_tile(const uint16_t *w, int64_t K, const uint16_t *x, flo
         }
 }
 
-template <int R, int N, int U>
-static inline void f16_tile_store(const uint16_t *w, int64_t K, const uint16_t *x, int64_t t0,
-                                  float *y, int64_t ldy, int64_t m, const uint16_t *next = 0) {
-    float out[R][N];
-    f16_tile<R, N, U>(w + m * K, K, x + t0 * K, out, next);
-    for (int n = 0; n < N; n++)
-        for (int r = 0; r < R; r++) y[(t0 + n) * ldy + m + r] = out[r][n];
-}
-
-template <int R, int U>
-static inline void f16_rows(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
-                            float *y, int64_t ldy, int64_t m) {
-    int64_t t = 0;
-    for (; t + 4 <= T; t += 4) f16_tile_store<R, 4, U>(w, K, x, t, y, ldy, m);
-    switch (T - t) {
-        case 3: f16_tile_store<R, 3, U>(w, K, x, t, y, ldy, m); break;
-        case 2: f16_tile_store<R, 2, U>(w, K, x, t, y, ldy, m); break;
-        case 1: f16_tile_store<R, 1, U>(w, K, x, t, y, ldy, m); break;
-        default: break;
-    }
-}
-
-/* T > 1 (several sessions decoding at once), as in the AVX2 kernel: a 1-row tile converts every activation
- * vector again for every row (5 conversions per 4 FMAs); 2-row tiles of up to 5 tokens share each converted
- * activation vector between both rows and each converted weight vector between the tokens (7 per 10). Same
- * token split and accumulator counts as there (measured on x86; not measured on an ARM core). */
-static inline int64_t f16_group(int64_t left) { return left >= 7 ? 5 : left == 6 ? 4 : left; }
-
-/* accumulators per (row, token) pair: >= 8 independent FMA chains per tile */
-constexpr int f16_unroll(int R, int N) { return R * N >= 8 ? 1 : R * N >= 4 ? 2 : 4; }
-
-/* R rows x all T tokens; only the first tile prefetches `next`, the later ones find the rows in L1 */
-template <int R>
-static inline void f16_batch_rows(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T, float *y,
-                                  int64_t ldy, int64_t m, const uint16_t *next) {
-    for (int64_t t = 0, n; t < T; t += n, next = 0) {
-        n = f16_group(T - t);
-        switch (n) {
-            case 5: f16_tile_store<R, 5, f16_unroll(R, 5)>(w, K, x, t, y, ldy, m, next); break;
-            case 4: f16_tile_store<R, 4, f16_unroll(R, 4)>(w, K, x, t, y, ldy, m, next); break;
-            case 3: f16_tile_store<R, 3, f16_unroll(R, 3)>(w, K, x, t, y, ldy, m, next); break;
-            case 2: f16_tile_store<R, 2, f16_unroll(R, 2)>(w, K, x, t, y, ldy, m, next); break;
-            default: f16_tile_store<R, 1, f16_unroll(R, 1)>(w, K, x, t, y, ldy, m, next); break;
-        }
-    }
-}
+#include "../f16_driver.h"
 
 /* ---------------------------------------------------------------- I8 GEMM */
 
@@ -340,15 +295,7 @@ void b4j_neon_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, f
 
 void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
                        float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (T <= 0) return;
-    int64_t m = m_begin;
-    if (T == 1) {
-        for (; m + 2 <= m_end; m += 2) f16_rows<2, 4>(w, K, x, T, y, ldy, m);
-        for (; m < m_end; m++) f16_rows<1, 4>(w, K, x, T, y, ldy, m);
-    } else {
-        for (; m + 2 <= m_end; m += 2) f16_batch_rows<2>(w, K, x, T, y, ldy, m, m + 6 <= m_end ? w + (m + 4) * K : 0);
-        if (m < m_end) f16_batch_rows<1>(w, K, x, T, y, ldy, m, 0);
-    }
+    f16_gemm_rows(w, K, x, T, y, ldy, m_begin, m_end);
 }
 
 extern const b4j_kernels b4j_kernels_neon = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm, q4_gemm};

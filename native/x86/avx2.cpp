@@ -264,60 +264,7 @@ static inline void f16_tile(const uint16_t *w, int64_t K, const uint16_t *x, flo
         }
 }
 
-template <int R, int N, int U>
-static inline void f16_tile_store(const uint16_t *w, int64_t K, const uint16_t *x, int64_t t0,
-                                  float *y, int64_t ldy, int64_t m, const uint16_t *next = 0) {
-    float out[R][N];
-    f16_tile<R, N, U>(w + m * K, K, x + t0 * K, out, next);
-    for (int n = 0; n < N; n++)
-        for (int r = 0; r < R; r++) y[(t0 + n) * ldy + m + r] = out[r][n];
-}
-
-template <int R, int U>
-static inline void f16_rows(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
-                            float *y, int64_t ldy, int64_t m) {
-    int64_t t = 0;
-    for (; t + 4 <= T; t += 4) f16_tile_store<R, 4, U>(w, K, x, t, y, ldy, m);
-    switch (T - t) {
-        case 3: f16_tile_store<R, 3, U>(w, K, x, t, y, ldy, m); break;
-        case 2: f16_tile_store<R, 2, U>(w, K, x, t, y, ldy, m); break;
-        case 1: f16_tile_store<R, 1, U>(w, K, x, t, y, ldy, m); break;
-        default: break;
-    }
-}
-
-/* T > 1 (several sessions decoding at once). A 1-row tile converts every activation vector again for every
- * row: 5 vcvtph2ps per 4 FMAs, so conversions, not FMAs, set its pace. A 2-row tile shares each converted activation vector between
- * both rows and each converted weight vector between up to 5 tokens: 2 x 5 = 7 conversions per 10 FMAs, and
- * 10 accumulators + 5 activations + 1 weight vector fill the 16 ymm registers. (Converting the activations to
- * floats once per call measured slower on Zen 3: the float copy doubles the L1 footprint of the activations,
- * and K chunks that fit L1 cost a reduction per chunk and break the sequential weight stream.) */
-
-/* Tokens per tile for `left` remaining: 5 while that leaves at least 2 (5 + 1 would run a 1-token tile,
- * which converts the weights for a single FMA each); 6 as 4 + 2, which measured faster than 3 + 3 when the
- * weights come from DRAM. */
-static inline int64_t f16_group(int64_t left) { return left >= 7 ? 5 : left == 6 ? 4 : left; }
-
-/* Accumulators per (row, token) pair: two FMAs per cycle at latency 4 need >= 8 independent chains. A 2 x 3
- * tile gets 12: with 3 activations and one weight vector at a time that is still 16 registers. */
-constexpr int f16_unroll(int R, int N) { return R * N >= 8 ? 1 : R * N >= 4 ? 2 : 4; }
-
-/* R rows x all T tokens. Only the first tile prefetches `next` (the rows two tiles ahead, as in the GEMV):
- * the later tiles find this tile's rows in L1. */
-template <int R>
-static inline void f16_batch_rows(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T, float *y,
-                                  int64_t ldy, int64_t m, const uint16_t *next) {
-    for (int64_t t = 0, n; t < T; t += n, next = 0) {
-        n = f16_group(T - t);
-        switch (n) {
-            case 5: f16_tile_store<R, 5, f16_unroll(R, 5)>(w, K, x, t, y, ldy, m, next); break;
-            case 4: f16_tile_store<R, 4, f16_unroll(R, 4)>(w, K, x, t, y, ldy, m, next); break;
-            case 3: f16_tile_store<R, 3, f16_unroll(R, 3)>(w, K, x, t, y, ldy, m, next); break;
-            case 2: f16_tile_store<R, 2, f16_unroll(R, 2)>(w, K, x, t, y, ldy, m, next); break;
-            default: f16_tile_store<R, 1, f16_unroll(R, 1)>(w, K, x, t, y, ldy, m, next); break;
-        }
-    }
-}
+#include "../f16_driver.h"
 
 /* ---------------------------------------------------------------- I8 GEMM */
 
@@ -447,21 +394,7 @@ void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, f
 
 void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
                        float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (T <= 0) return;
-    int64_t m = m_begin;
-    if (T == 1) {
-        /* GEMV (the logits): 2 rows x 4 accumulators = 8 chains */
-        for (; m + 2 <= m_end; m += 2) {
-            float out[2][1];
-            f16_tile<2, 1, 4>(w + m * K, K, x, out, m + 6 <= m_end ? w + (m + 4) * K : 0);
-            y[m] = out[0][0];
-            y[m + 1] = out[1][0];
-        }
-        for (; m < m_end; m++) f16_rows<1, 4>(w, K, x, T, y, ldy, m);
-    } else {
-        for (; m + 2 <= m_end; m += 2) f16_batch_rows<2>(w, K, x, T, y, ldy, m, m + 6 <= m_end ? w + (m + 4) * K : 0);
-        if (m < m_end) f16_batch_rows<1>(w, K, x, T, y, ldy, m, 0);
-    }
+    f16_gemm_rows(w, K, x, T, y, ldy, m_begin, m_end);
 }
 
 extern const b4j_kernels b4j_kernels_avx2 = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, b4j_avx2_i8_gemm,
