@@ -29,6 +29,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bench-threads", split = ",", paramLabel = "T", description = "thread counts to compare (default: the -t value)")
     List<Integer> threadList;
 
+    @Option(names = "--bench-kernels", split = ",", paramLabel = "K", description = "ternary kernels to compare, as --kernel (default: the --kernel value)")
+    List<String> kernelList;
+
+    @Option(names = "--bench-batch", split = ",", paramLabel = "N", description = "prompt batch sizes to compare, as -b (default: the -b value)")
+    List<Integer> batchList;
+
+    @Option(names = "--bench-output-types", split = ",", paramLabel = "TYPE", description = "output projections to compare, as --output-type (default: the --output-type value)")
+    List<String> outputList;
+
     @Option(names = "--sessions", split = ",", paramLabel = "N", defaultValue = "1",
             description = "sessions decoding together for tg tests (continuous batching); the rate is their sum (default: ${DEFAULT-VALUE})")
     List<Integer> sessionCounts;
@@ -42,15 +51,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON")
     Path json;
 
-    record Row(String test, int threads, String kernels, double mean, double sd, List<Double> samples, double roofline) {}
+    record Row(String test, int threads, String kernels, int batch, String output, double mean, double sd, List<Double> samples,
+               double roofline) {}
 
     @Override
     public Integer call() throws IOException {
         if (repetitions < 1) throw new CliException("--repetitions must be at least 1");
         List<Integer> threads = threadList == null ? List.of(model.threads) : threadList;
+        List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
+        List<Integer> batches = batchList == null ? List.of(model.batchSize) : batchList;
+        List<String> outputs = outputList == null ? List.of(model.outputType) : outputList;
         List<Row> rows = new ArrayList<>();
-        System.out.println("| model | kernels | threads | test | tokens/s | of roofline |");
-        System.out.println("|---|---|---:|---|---:|---:|");
+        System.out.println("| model | kernels | threads | batch | output | test | tokens/s | of roofline |");
+        System.out.println("|---|---|---:|---:|---|---|---:|---:|");
         for (int t : threads) {
             model.threads = t;
             bandwidth = 0;
@@ -59,14 +72,14 @@ final class BenchCommand implements Callable<Integer> {
                 bandwidth = MemoryBandwidth.measure(1L << 30, n, 4);
                 System.err.printf("memory read bandwidth with %d thread(s): %.1f GB/s%n", n, bandwidth / 1e9);
             }
-            try (Model m = model.load(System.err)) {
-                bytesPerToken = m.weightBytesPerToken();
-                String name = model.modelPath().getFileName().toString();
-                for (int p : prompts) if (p > 0) rows.add(print(name, measure(m, "pp" + p, p, true)));
-                for (int n : gens)
-                    for (int sessions : sessionCounts)
-                        if (n > 0) rows.add(print(name, sessions == 1 ? measure(m, "tg" + n, n, false) : measureBatched(m, n, sessions)));
-            }
+            for (String kernel : kernels)
+                for (String output : outputs)
+                    for (int batch : batches) {
+                        model.ternaryKernel = kernel;
+                        model.outputType = output;
+                        model.batchSize = batch;
+                        runTests(rows);
+                    }
         }
         if (json != null) Files.writeString(json, toJson(rows));
         return 0;
@@ -75,9 +88,22 @@ final class BenchCommand implements Callable<Integer> {
     private double bandwidth;
     private long bytesPerToken;
 
+    /** Every pp and tg test on one configuration (one model load). */
+    private void runTests(List<Row> rows) throws IOException {
+        try (Model m = model.load(System.err)) {
+            bytesPerToken = m.weightBytesPerToken();
+            String name = model.modelPath().getFileName().toString();
+            for (int p : prompts) if (p > 0) rows.add(print(name, measure(m, "pp" + p, p, true)));
+            for (int n : gens)
+                for (int sessions : sessionCounts)
+                    if (n > 0) rows.add(print(name, sessions == 1 ? measure(m, "tg" + n, n, false) : measureBatched(m, n, sessions)));
+        }
+    }
+
     private Row print(String name, Row r) {
         String roof = r.roofline() > 0 ? String.format("%.0f %%", 100 * r.roofline()) : "";
-        System.out.printf("| %s | %s | %d | %s | %.2f ± %.2f | %s |%n", name, r.kernels(), r.threads(), r.test(), r.mean(), r.sd(), roof);
+        System.out.printf("| %s | %s | %d | %d | %s | %s | %.2f ± %.2f | %s |%n", name, r.kernels(), r.threads(), r.batch(), r.output(),
+                r.test(), r.mean(), r.sd(), roof);
         return r;
     }
 
@@ -135,15 +161,18 @@ final class BenchCommand implements Callable<Integer> {
     private Row row(String test, Model m, List<Double> samples, int sessionsPerPass) {
         double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
         double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
-        return new Row(test, m.threads(), m.kernels().describe(), mean, sd, samples, sessionsPerPass > 0 ? roofline(mean, sessionsPerPass) : 0);
+        return new Row(test, m.threads(), m.describe().get("kernels"), m.options().batchSize(), m.options().outputType(), mean, sd, samples,
+                sessionsPerPass > 0 ? roofline(mean, sessionsPerPass) : 0);
     }
 
     private static String toJson(List<Row> rows) {
         StringBuilder b = new StringBuilder("[\n");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
-            b.append(String.format("  {\"test\": \"%s\", \"threads\": %d, \"kernels\": \"%s\", \"tokens_per_second\": %.3f, \"sd\": %.3f, \"roofline_fraction\": %.3f, \"samples\": %s}%s%n",
-                    r.test(), r.threads(), r.kernels(), r.mean(), r.sd(), r.roofline(), r.samples(), i + 1 < rows.size() ? "," : ""));
+            b.append(String.format("  {\"test\": \"%s\", \"threads\": %d, \"kernels\": \"%s\", \"batch\": %d, \"output\": \"%s\", "
+                            + "\"tokens_per_second\": %.3f, \"sd\": %.3f, \"roofline_fraction\": %.3f, \"samples\": %s}%s%n",
+                    r.test(), r.threads(), r.kernels(), r.batch(), r.output(), r.mean(), r.sd(), r.roofline(), r.samples(),
+                    i + 1 < rows.size() ? "," : ""));
         }
         return b.append("]\n").toString();
     }

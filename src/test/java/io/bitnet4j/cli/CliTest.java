@@ -57,6 +57,25 @@ class CliTest {
     }
 
     @Test
+    void benchComparesConfigurationsAndWritesJson() throws Exception {
+        Path json = dir.resolve("bench.json");
+        Run r = run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "--no-roofline", "--sessions", "1,2",
+                "--bench-kernels", "auto,vector", "--bench-output-types", "f16,q4", "--bench-batch", "4,8", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        // 2 kernels x 2 output types x 2 batch sizes, each with pp8, tg4 and tg4 x2 sessions
+        long rows = r.out().lines().filter(l -> l.startsWith("| tiny.gguf")).count();
+        assertEquals(24, rows, r.out());
+        assertTrue(r.out().contains("| 4 | q4 | pp8 |") && r.out().contains("| 8 | f16 | tg4 x2 sessions |"), r.out());
+        assertTrue(r.out().contains("vector") && r.out().contains("native"), r.out());
+        var parsed = (java.util.List<?>) io.bitnet4j.util.Json.parseFile(json);
+        assertEquals(24, parsed.size());
+        var first = (java.util.Map<?, ?>) parsed.get(0);
+        assertTrue(((Number) first.get("tokens_per_second")).doubleValue() > 0, first.toString());
+        assertEquals("f16", first.get("output"));
+        assertEquals(1, run("", "bench", "-m", model.toString(), "--bench-output-types", "q5", "-p", "8", "-n", "0", "--no-roofline").code());
+    }
+
+    @Test
     void sameSeedSameText() {
         Run a = run("", "generate", "-m", model.toString(), "-p", "a", "-n", "16", "--seed", "42");
         Run b = run("", "generate", "-m", model.toString(), "-p", "a", "-n", "16", "--seed", "42");
