@@ -18,7 +18,7 @@ final class Attention {
     private final ModelConfig c;
     private final int maxTokens, contextLength;
     /** Per KV head: converted tile, F16-rounded queries and scores for [group][token][position]. */
-    private final float[][] tile, queries, scores, outputs;
+    private final float[][] tile, queries, scores, outputs, dots;
     /** Exact mode only (allocated on first use): K rows and transposed V of a KV head, padded to 32 positions. */
     private float[][] exactKeys, exactValuesT, exactRow, exactAcc;
 
@@ -31,6 +31,7 @@ final class Attention {
         queries = new float[c.kvHeads()][g * maxTokens * hd];
         scores = new float[c.kvHeads()][g * maxTokens * contextLength];
         outputs = new float[c.kvHeads()][hd];
+        dots = new float[c.kvHeads()][4];
     }
 
     /**
@@ -40,7 +41,7 @@ final class Attention {
     void run(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int first, int pos, int tokens) {
         if (tokens > maxTokens || pos + tokens > contextLength) throw new IllegalStateException("attention batch exceeds its buffers");
         int g = c.groupSize(), hd = c.headDim(), dim = c.dim(), end = pos + tokens;
-        float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead];
+        float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead], d4 = dots[kvHead];
         float scale = 1.0f / (float) Math.sqrt(hd);
 
         for (int h = 0; h < g; h++)
@@ -57,9 +58,12 @@ final class Attention {
             for (int h = 0; h < g; h++)
                 for (int t = 0; t < tokens; t++) {
                     int visible = Math.min(n, pos + t + 1 - j0); // causal: position pos+t sees [0, pos+t]
-                    int row = (h * tokens + t);
-                    for (int j = 0; j < visible; j++)
-                        sc[row * contextLength + j0 + j] = Ops.dot(qs, row * hd, kv, j * hd, hd) * scale;
+                    int row = (h * tokens + t), at = row * contextLength + j0, j = 0;
+                    for (; j + 4 <= visible; j += 4) { // four keys per pass: four FMA chains share the query loads
+                        Ops.dot4(qs, row * hd, kv, j * hd, hd, hd, d4);
+                        for (int u = 0; u < 4; u++) sc[at + j + u] = d4[u] * scale;
+                    }
+                    for (; j < visible; j++) sc[at + j] = Ops.dot(qs, row * hd, kv, j * hd, hd) * scale;
                 }
         }
 
@@ -81,7 +85,9 @@ final class Attention {
                     long dst = (long) (first + t) * dim + (long) (kvHead * g + h) * hd;
                     for (int d = 0; d < hd; d++) o[d] = out.getAtIndex(JAVA_FLOAT_UNALIGNED, dst + d);
                     int row = (h * tokens + t) * contextLength + j0;
-                    for (int j = 0; j < visible; j++) Ops.axpy(sc[row + j], kv, j * hd, o, hd);
+                    int j = 0;
+                    for (; j + 4 <= visible; j += 4) Ops.axpy4(sc[row + j], sc[row + j + 1], sc[row + j + 2], sc[row + j + 3], kv, j * hd, hd, o, hd);
+                    for (; j < visible; j++) Ops.axpy(sc[row + j], kv, j * hd, o, hd);
                     for (int d = 0; d < hd; d++) out.setAtIndex(JAVA_FLOAT_UNALIGNED, dst + d, o[d]);
                 }
         }

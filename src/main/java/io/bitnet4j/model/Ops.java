@@ -99,6 +99,58 @@ final class Ops {
         return sum;
     }
 
+    /**
+     * Four dot products of a[aOff..) with b at bOff, bOff + stride, bOff + 2*stride, bOff + 3*stride, into
+     * out[0..4): four independent FMA chains sharing each load of a (one chain is FMA-latency-bound). Each
+     * result is bit-identical to {@link #dot} of the same arguments.
+     */
+    static void dot4(float[] a, int aOff, float[] b, int bOff, int stride, int n, float[] out) {
+        int i = 0;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int b1 = bOff + stride, b2 = b1 + stride, b3 = b2 + stride;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector av = FloatVector.fromArray(F, a, aOff + i);
+            acc0 = av.fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+            acc1 = av.fma(FloatVector.fromArray(F, b, b1 + i), acc1);
+            acc2 = av.fma(FloatVector.fromArray(F, b, b2 + i), acc2);
+            acc3 = av.fma(FloatVector.fromArray(F, b, b3 + i), acc3);
+        }
+        float s0 = acc0.reduceLanes(VectorOperators.ADD), s1 = acc1.reduceLanes(VectorOperators.ADD);
+        float s2 = acc2.reduceLanes(VectorOperators.ADD), s3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s0 += a[aOff + i] * b[bOff + i];
+            s1 += a[aOff + i] * b[b1 + i];
+            s2 += a[aOff + i] * b[b2 + i];
+            s3 += a[aOff + i] * b[b3 + i];
+        }
+        out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3;
+    }
+
+    /**
+     * out[0..n) += p0 * v[vOff..) + ... + p3 * v[vOff + 3*stride..), as four {@link #axpy} calls in that order
+     * (the same FMAs per lane, so bit-identical) with one load and store of out instead of four.
+     */
+    static void axpy4(float p0, float p1, float p2, float p3, float[] v, int vOff, int stride, float[] out, int n) {
+        int i = 0;
+        FloatVector q0 = FloatVector.broadcast(F, p0), q1 = FloatVector.broadcast(F, p1);
+        FloatVector q2 = FloatVector.broadcast(F, p2), q3 = FloatVector.broadcast(F, p3);
+        int v1 = vOff + stride, v2 = v1 + stride, v3 = v2 + stride;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector o = FloatVector.fromArray(F, out, i);
+            o = FloatVector.fromArray(F, v, vOff + i).fma(q0, o);
+            o = FloatVector.fromArray(F, v, v1 + i).fma(q1, o);
+            o = FloatVector.fromArray(F, v, v2 + i).fma(q2, o);
+            o = FloatVector.fromArray(F, v, v3 + i).fma(q3, o);
+            o.intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] += p0 * v[vOff + i];
+            out[i] += p1 * v[v1 + i];
+            out[i] += p2 * v[v2 + i];
+            out[i] += p3 * v[v3 + i];
+        }
+    }
+
     /** out[0..n) += p * v[0..n) (vectorised axpy). */
     static void axpy(float p, float[] v, int vOff, float[] out, int n) {
         int i = 0;
