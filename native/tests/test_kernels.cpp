@@ -356,24 +356,31 @@ static void pack_i8_spec(const std::vector<uint16_t> &h, int64_t K, int64_t m, i
     }
 }
 
+/* F16 rows for the packer tests, one kind per row (m % 6): typical values, a zero row (+-0), subnormals only,
+ * any bits (Inf/NaN too), any finite value up to 65504, and all +-1 (whose codes are the exact maximum). */
+static std::vector<uint16_t> packer_rows(int64_t M, int64_t K, std::mt19937 &rng) {
+    std::vector<uint16_t> h((size_t)(M * K));
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t k = 0; k < K; k++) {
+            uint16_t &v = h[(size_t)(m * K + k)];
+            switch (m % 6) {
+                case 0: v = rand_half(rng); break;
+                case 1: v = (uint16_t)(rng() & 0x8000); break;
+                case 2: v = (uint16_t)(rng() & 0x83ff); break;
+                case 3: v = (uint16_t)rng(); break;
+                case 4: v = (uint16_t)((rng() & 0x8000) | (rng() % 0x7c00)); break;
+                default: v = (uint16_t)(0x3c00 | (rng() & 0x8000)); break;
+            }
+        }
+    return h;
+}
+
 static void test_i8_pack() {
     const long before = failures;
     std::mt19937 rng(16);
     for (int64_t K : {1, 7, 100, 2560}) {
         const int64_t M = 12;
-        std::vector<uint16_t> h((size_t)(M * K));
-        for (int64_t m = 0; m < M; m++)
-            for (int64_t k = 0; k < K; k++) {
-                uint16_t &v = h[(size_t)(m * K + k)];
-                switch (m % 6) {
-                    case 0: v = rand_half(rng); break;                                 /* typical */
-                    case 1: v = (uint16_t)(rng() & 0x8000); break;                     /* zero row, +-0 */
-                    case 2: v = (uint16_t)(rng() & 0x83ff); break;                     /* subnormals only */
-                    case 3: v = (uint16_t)rng(); break;                                /* any bits: Inf/NaN too */
-                    case 4: v = (uint16_t)((rng() & 0x8000) | (rng() % 0x7c00)); break; /* any finite, to 65504 */
-                    default: v = (uint16_t)(0x3c00 | (rng() & 0x8000)); break;          /* all +-1: exact 127s */
-                }
-            }
+        std::vector<uint16_t> h = packer_rows(M, K, rng);
         /* ties: with max 127 the scale is exactly 1, so x.5 values round half to even */
         if (K >= 7) {
             const uint16_t ties[7] = {0x57f0 /*127*/, 0x3800 /*0.5*/, 0x3e00 /*1.5*/, 0x4100 /*2.5*/, 0xc100 /*-2.5*/,
@@ -571,19 +578,7 @@ static void test_q4_pack() {
     std::mt19937 rng(17);
     for (int64_t K : {64, 128, 2560}) {
         const int64_t M = 12;
-        std::vector<uint16_t> h((size_t)(M * K));
-        for (int64_t m = 0; m < M; m++)
-            for (int64_t k = 0; k < K; k++) {
-                uint16_t &v = h[(size_t)(m * K + k)];
-                switch (m % 6) {
-                    case 0: v = rand_half(rng); break;                                 /* typical */
-                    case 1: v = (uint16_t)(rng() & 0x8000); break;                     /* zero row, +-0 */
-                    case 2: v = (uint16_t)(rng() & 0x83ff); break;                     /* subnormals only */
-                    case 3: v = (uint16_t)rng(); break;                                /* any bits: Inf/NaN too */
-                    case 4: v = (uint16_t)((rng() & 0x8000) | (rng() % 0x7c00)); break; /* any finite, to 65504 */
-                    default: v = (uint16_t)(0x3c00 | (rng() & 0x8000)); break;          /* all +-1: exact 7s */
-                }
-            }
+        std::vector<uint16_t> h = packer_rows(M, K, rng);
         /* ties: with max 7 the scale is exactly 1, so x.5 values round half to even */
         const uint16_t ties[9] = {0x4700 /*7*/, 0x3800 /*0.5*/, 0x3e00 /*1.5*/, 0x4100 /*2.5*/, 0xc100 /*-2.5*/,
                                   0x4300 /*3.5*/, 0x4480 /*4.5*/, 0x4680 /*6.5*/, 0xb800 /*-0.5*/};

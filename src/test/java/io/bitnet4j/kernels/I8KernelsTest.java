@@ -1,5 +1,7 @@
 package io.bitnet4j.kernels;
 
+import static io.bitnet4j.kernels.KernelTestData.assertBits;
+import static io.bitnet4j.kernels.KernelTestData.floats;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -136,19 +137,6 @@ class I8KernelsTest {
         for (long i = 0; i < w.data().byteSize(); i++) w.data().set(JAVA_BYTE, i, (byte) (rnd.nextInt(255) - 127));
         for (int i = 0; i < m; i++) w.scales().setAtIndex(JAVA_FLOAT, i, i == 1 ? 0f : 1e-4f + 0.1f * rnd.nextFloat());
         return w;
-    }
-
-    private static MemorySegment floats(Arena arena, float[] v) {
-        MemorySegment s = arena.allocate(4L * v.length);
-        for (int i = 0; i < v.length; i++) s.setAtIndex(JAVA_FLOAT, i, v[i]);
-        return s;
-    }
-
-    private static void assertBits(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what);
-        for (int i = 0; i < expected.length; i++)
-            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i]))
-                fail(what + ": index " + i + " expected " + expected[i] + " got " + actual[i]);
     }
 
     // ------------------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 package io.bitnet4j.kernels;
 
+import static io.bitnet4j.kernels.KernelTestData.assertBits;
+import static io.bitnet4j.kernels.KernelTestData.floats;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.Arena;
@@ -152,19 +153,6 @@ class Q4KernelsTest {
             s.setAtIndex(JAVA_INT, i, acc);
         }
         return s;
-    }
-
-    private static MemorySegment floats(Arena arena, float[] v) {
-        MemorySegment s = arena.allocate(4L * v.length);
-        for (int i = 0; i < v.length; i++) s.setAtIndex(JAVA_FLOAT, i, v[i]);
-        return s;
-    }
-
-    private static void assertBits(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what);
-        for (int i = 0; i < expected.length; i++)
-            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i]))
-                fail(what + ": index " + i + " expected " + expected[i] + " got " + actual[i]);
     }
 
     // ------------------------------------------------------------------------------------------------------
