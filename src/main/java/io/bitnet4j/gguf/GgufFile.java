@@ -1,10 +1,13 @@
 package io.bitnet4j.gguf;
 
+import io.bitnet4j.util.AnonymousMemory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,6 +19,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleConsumer;
+import java.util.stream.IntStream;
 
 /**
  * A GGUF v2/v3 file mapped read-only into memory. The header (metadata and tensor infos) is parsed and
@@ -65,17 +71,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** Maps and parses the file. The mapping lives until {@link #close()}. */
     public static GgufFile open(Path path) throws GgufException, IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < HEADER_BYTES)
-                throw new GgufException(path + ": file is " + size + " bytes, too small for a GGUF header (" + HEADER_BYTES + ")");
-            MemorySegment mapping = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asReadOnly();
-            return parse(path, arena, mapping);
-        } catch (IOException | RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return load(path, (ch, size, arena) -> ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
     }
 
     /**
@@ -83,15 +79,27 @@ public final class GgufFile implements AutoCloseable {
      * faster to stream through than the page cache's 4 KiB pages, at the cost of reading the file at load.
      * {@code progress} receives the fraction read.
      */
-    public static GgufFile read(Path path, java.util.function.DoubleConsumer progress) throws GgufException, IOException {
+    public static GgufFile read(Path path, DoubleConsumer progress) throws GgufException, IOException {
+        return load(path, (ch, size, arena) -> {
+            MemorySegment memory = AnonymousMemory.allocate(size, arena);
+            readChunks(ch, path, memory, progress);
+            return memory;
+        });
+    }
+
+    /** The bytes of an open file of {@code size} bytes, living as long as {@code arena}. */
+    private interface Contents {
+        MemorySegment of(FileChannel ch, long size, Arena arena) throws IOException;
+    }
+
+    /** Opens the file, checks it can hold a header, gets its bytes (read-only from here on) and parses them. */
+    private static GgufFile load(Path path, Contents contents) throws GgufException, IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < HEADER_BYTES)
                 throw new GgufException(path + ": file is " + size + " bytes, too small for a GGUF header (" + HEADER_BYTES + ")");
-            MemorySegment memory = io.bitnet4j.util.AnonymousMemory.allocate(size, arena);
-            readChunks(ch, path, memory, progress);
-            return parse(path, arena, memory.asReadOnly());
+            return parse(path, arena, contents.of(ch, size, arena).asReadOnly());
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -99,27 +107,26 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /** Reads 64 MiB chunks on all processors: faulting in and filling fresh pages is CPU work, not only I/O. */
-    private static void readChunks(FileChannel ch, Path path, MemorySegment memory, java.util.function.DoubleConsumer progress)
-            throws IOException {
+    private static void readChunks(FileChannel ch, Path path, MemorySegment memory, DoubleConsumer progress) throws IOException {
         final long size = memory.byteSize(), chunk = 64L << 20;
         int chunks = (int) ((size + chunk - 1) / chunk);
-        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong done = new AtomicLong();
         try {
-            java.util.stream.IntStream.range(0, chunks).parallel().forEach(i -> {
+            IntStream.range(0, chunks).parallel().forEach(i -> {
                 long at = i * chunk;
-                java.nio.ByteBuffer buf = memory.asSlice(at, Math.min(chunk, size - at)).asByteBuffer();
+                ByteBuffer buf = memory.asSlice(at, Math.min(chunk, size - at)).asByteBuffer();
                 try {
                     while (buf.hasRemaining())
                         if (ch.read(buf, at + buf.position()) < 0)
-                            throw new java.io.UncheckedIOException(new GgufException(path + ": file shrank to "
+                            throw new UncheckedIOException(new GgufException(path + ": file shrank to "
                                     + (at + buf.position()) + " bytes while being read"));
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
                 long total = done.addAndGet(buf.capacity());
                 synchronized (progress) { progress.accept((double) total / size); }
             });
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             throw e.getCause();
         }
     }
