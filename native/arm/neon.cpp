@@ -82,15 +82,7 @@ static void quantize_row(const float *x, int64_t n, int8_t *q, float *scale, int
  * (12288 even with the invalid code 3). */
 constexpr int64_t WIDEN_BLOCKS = 4;
 
-static inline int8x16_t codes(uint8x16_t raw, int g) {
-    const uint8x16_t mask = vdupq_n_u8(3);
-    switch (g) {  /* the shift must be an immediate */
-        case 0: return vreinterpretq_s8_u8(vshrq_n_u8(raw, 6));
-        case 1: return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(raw, 4), mask));
-        case 2: return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(raw, 2), mask));
-        default: return vreinterpretq_s8_u8(vandq_u8(raw, mask));
-    }
-}
+#include "neon_codes.h"
 
 template <int R, int N>
 static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q, int64_t K, int32_t dot[R][N]) {
@@ -213,14 +205,6 @@ static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t 
 #include "../i8_driver.h"
 
 /* ---------------------------------------------------------------- Q4 GEMM */
-
-/* The 32 nibbles of one 16-byte half of a group: low nibbles are elements 16h..16h+15 of the group, high
- * nibbles 32+16h..32+16h+15. Values 0..15 are valid signed bytes, so they feed the signed multiplies. */
-static inline void q4_unpack(const uint8_t *p, int8x16_t &lo, int8x16_t &hi) {
-    const uint8x16_t raw = vld1q_u8(p);
-    lo = vreinterpretq_s8_u8(vandq_u8(raw, vdupq_n_u8(0x0f)));
-    hi = vreinterpretq_s8_u8(vshrq_n_u8(raw, 4));
-}
 
 /* Exact sums of nibble * activation on baseline NEON: vmull_s8 / vmlal_high_s8 add products of a nibble
  * (0..15, every value, including those the packer never writes) and an int8 activation, each in

@@ -15,15 +15,7 @@ void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
 
 namespace {
 
-static inline int8x16_t codes(uint8x16_t raw, int g) {
-    const uint8x16_t mask = vdupq_n_u8(3);
-    switch (g) {  /* the shift must be an immediate */
-        case 0: return vreinterpretq_s8_u8(vshrq_n_u8(raw, 6));
-        case 1: return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(raw, 4), mask));
-        case 2: return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(raw, 2), mask));
-        default: return vreinterpretq_s8_u8(vandq_u8(raw, mask));
-    }
-}
+#include "neon_codes.h"
 
 template <int R, int N>
 static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q, int64_t K, int32_t dot[R][N]) {
@@ -86,14 +78,6 @@ static inline void i8_tile(const int8_t *w, const int8_t *x, int64_t K, int32_t 
 #include "../i8_driver.h"
 
 /* ---------------------------------------------------------------- Q4 GEMM */
-
-/* The 32 nibbles of one 16-byte half of a group: low nibbles are elements 16h..16h+15 of the group, high
- * nibbles 32+16h..32+16h+15. Values 0..15 are valid signed bytes, so SDOT's signed form takes them. */
-static inline void q4_unpack(const uint8_t *p, int8x16_t &lo, int8x16_t &hi) {
-    const uint8x16_t raw = vld1q_u8(p);
-    lo = vreinterpretq_s8_u8(vandq_u8(raw, vdupq_n_u8(0x0f)));
-    hi = vreinterpretq_s8_u8(vshrq_n_u8(raw, 4));
-}
 
 /* Exact sums of nibble * activation: SDOT adds 4 products straight into int32 lanes (|sum| <= 15 * 128 *
  * 65536 < 2^31), with no int16 stage. Two accumulators per row/token pair (low-nibble and high-nibble
