@@ -2,6 +2,7 @@ package io.bitnet4j.kernels;
 
 import static io.bitnet4j.kernels.KernelTestData.assertBits;
 import static io.bitnet4j.kernels.KernelTestData.floats;
+import static io.bitnet4j.kernels.KernelTestData.half;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -169,17 +170,6 @@ class I8KernelsTest {
                 }
             }
         }
-    }
-
-    /** F16 bits by row kind: typical, all zero (+-0), subnormal only, any finite up to 65504, all +-1. */
-    private static short half(Random rnd, int kind) {
-        return (short) switch (kind) {
-            case 0 -> rnd.nextInt(16) == 0 ? 0 : (rnd.nextInt(2) << 15) | ((9 + rnd.nextInt(8)) << 10) | rnd.nextInt(1024);
-            case 1 -> rnd.nextInt(2) << 15;
-            case 2 -> (rnd.nextInt(2) << 15) | rnd.nextInt(1024);
-            case 3 -> (rnd.nextInt(2) << 15) | rnd.nextInt(0x7c00);
-            default -> 0x3c00 | (rnd.nextInt(2) << 15);
-        };
     }
 
     @Test

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Random;
 
-/** Helpers shared by the kernel tests: float segments and bit-for-bit comparison of results. */
+/** Helpers shared by the kernel tests: float segments, F16 test values and bit-for-bit comparison of results. */
 final class KernelTestData {
     private KernelTestData() {}
 
@@ -23,5 +24,16 @@ final class KernelTestData {
         for (int i = 0; i < expected.length; i++)
             if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i]))
                 fail(what + ": index " + i + " expected " + expected[i] + " got " + actual[i]);
+    }
+
+    /** F16 bits by row kind: typical, all zero (+-0), subnormal only, any finite up to 65504, all +-1. */
+    static short half(Random rnd, int kind) {
+        return (short) switch (kind) {
+            case 0 -> rnd.nextInt(16) == 0 ? 0 : (rnd.nextInt(2) << 15) | ((9 + rnd.nextInt(8)) << 10) | rnd.nextInt(1024);
+            case 1 -> rnd.nextInt(2) << 15;
+            case 2 -> (rnd.nextInt(2) << 15) | rnd.nextInt(1024);
+            case 3 -> (rnd.nextInt(2) << 15) | rnd.nextInt(0x7c00);
+            default -> 0x3c00 | (rnd.nextInt(2) << 15);
+        };
     }
 }
