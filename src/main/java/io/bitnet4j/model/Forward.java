@@ -88,13 +88,15 @@ final class Forward implements AutoCloseable {
         cos = new float[c.headDim() / 2];
         sin = new float[c.headDim() / 2];
         thetaScale = (float) Math.pow(c.ropeBase(), -2.0f / c.headDim());
-        rescored = Math.min(RESCORED, c.vocabSize());
+        // the rescoring buffers only where a quantized projection needs them (~0.3 MB at 2B4T size per pass)
+        boolean quantized = model.outputI8() != null || model.outputQ4() != null;
+        rescored = quantized ? Math.min(RESCORED, c.vocabSize()) : 0;
         candidates = new int[rescored];
         candidateValues = new float[rescored];
-        candidateRows = new F16Matrix(arena.allocate(2L * rescored * d, 64), rescored, d);
+        candidateRows = quantized ? new F16Matrix(arena.allocate(2L * rescored * d, 64), rescored, d) : null;
         candidateLogits = floats(rescored);
-        h16Rows = new MemorySegment[capacity];
-        for (int i = 0; i < capacity; i++) h16Rows[i] = h16.asSlice(2L * i * d, 2L * d);
+        h16Rows = new MemorySegment[quantized ? capacity : 0];
+        for (int i = 0; i < h16Rows.length; i++) h16Rows[i] = h16.asSlice(2L * i * d, 2L * d);
     }
 
     private MemorySegment floats(long n) {
