@@ -6,13 +6,13 @@
 # Results: $RESULT (default target/jmh-kernels.json), and a table (µs/op and GB/s of packed weights,
 # M*K/4 bytes per op). The machine's other load shows up directly in these wall-clock times.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/find-jdk.sh
+cd "$(dirname "$0")/../bitnet4j-core"
+source ../scripts/find-jdk.sh
 
 # Build when the benchmark classes or the native library are missing (pass REBUILD=1 to force a build).
 if [ "${REBUILD:-0}" = 1 ] || [ ! -f target/test-classes/META-INF/BenchmarkList ] \
    || ! ls target/classes/io/bitnet4j/kernels/linux-*/ >/dev/null 2>&1; then
-  mvn -B -ntp -q -DskipTests test-compile   # runs CMake and the JavaCPP build (process-classes) too
+  (cd .. && mvn -B -ntp -q -DskipTests install -pl bitnet4j-core -am) && mvn -B -ntp -q -DskipTests test-compile   # runs CMake and the JavaCPP build (process-classes) too
 fi
 if [ ! -s target/bench-classpath.txt ] || [ pom.xml -nt target/bench-classpath.txt ]; then
   mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt

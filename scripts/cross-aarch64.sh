@@ -17,8 +17,8 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq "${need[@]}"
 fi
 
-build=target/cmake-aarch64
-cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+build=bitnet4j-native/target/cmake-aarch64
+cmake -S bitnet4j-native -B "$build" -DCMAKE_TOOLCHAIN_FILE="$PWD/bitnet4j-native/cmake/aarch64-linux-gnu.cmake" \
   -DCMAKE_BUILD_TYPE=Release -DB4J_BUILD_TESTS=ON
 cmake --build "$build" --parallel 2
 

@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing with Jazzer, time-boxed: scripts/fuzz.sh [total-seconds] (default 60), split evenly
 # over the fuzz targets. Jazzer fuzzes one @FuzzTest per JVM, so each target is its own Maven run (the
 # native build is skipped: no target calls native code). A finding fails the run; Jazzer saves the input as
-# src/test/resources/io/bitnet4j/fuzz/<Class>Inputs/<method>/crash-*, where every normal `mvn test` replays
+# bitnet4j-core/src/test/resources/io/bitnet4j/fuzz/<Class>Inputs/<method>/crash-*, where every normal `mvn test` replays
 # it (regression mode): fix the bug and commit the input as a regression test. The growing corpus stays in
 # .cifuzz-corpus/ (not committed).
 set -euo pipefail
@@ -20,7 +20,7 @@ failed=()
 for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${each}s"
   log=$(mktemp)
-  if JAZZER_FUZZ=1 mvn -B -ntp -q test -Dnative.skip=true -Dtest="$t" -Djazzer.max_duration="${each}s" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1; then
+  if JAZZER_FUZZ=1 mvn -B -ntp -q test -pl bitnet4j-core -am -Dnative.skip=true -Dctest.skip=true -Dtest="$t" -Djazzer.max_duration="${each}s" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1; then
     grep -E "^Done [0-9]+ runs|DONE " "$log" | tail -1 || true
   else
     failed+=("$t")

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The kernel study (issue 5): JMH over the 2B4T shapes and batch sizes 1, 8, 32, 128 for every kernel this
 # CPU runs (scalar Java only at 1 and 8 tokens, native scalar likewise: they take seconds per call beyond),
-# one thread, then docs/kernels-results.md (table) and docs/kernels.png (chart).
+# one thread, then ../docs/kernels-results.md (table) and ../docs/kernels.png (chart).
 # Usage: scripts/kernel-study.sh [extra JMH args]   Results JSON: target/jmh-study.json
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/find-jdk.sh
-mvn -B -ntp -q -DskipTests test-compile
+cd "$(dirname "$0")/../bitnet4j-core"
+source ../scripts/find-jdk.sh
+(cd .. && mvn -B -ntp -q -DskipTests install -pl bitnet4j-core -am) && mvn -B -ntp -q -DskipTests test-compile
 mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
 cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
@@ -20,5 +20,5 @@ java $flags -cp "$cp" org.openjdk.jmh.Main KernelStudyBench -p kernel=java,scala
 python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])) + json.load(open(sys.argv[2]))))' \
   target/jmh-study-fast.json target/jmh-study-slow.json > target/jmh-study.json
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, flags: $(grep -o -w 'avx2\|avx512_vnni\|asimddp' /proc/cpuinfo | sort -u | xargs), $(date -u +%Y-%m-%d)"
-java $flags -Djava.awt.headless=true -cp "$cp" io.bitnet4j.bench.KernelStudyReport target/jmh-study.json docs/kernels-results.md docs/kernels.png "$machine"
-echo "wrote docs/kernels-results.md and docs/kernels.png ($machine)"
+java $flags -Djava.awt.headless=true -cp "$cp" io.bitnet4j.bench.KernelStudyReport target/jmh-study.json ../docs/kernels-results.md ../docs/kernels.png "$machine"
+echo "wrote ../docs/kernels-results.md and ../docs/kernels.png ($machine)"

@@ -5,8 +5,8 @@
 # Set B4J_TEST_QUICK=1 to trim the shape set (the instrumented build is several times slower).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=target/cmake-asan
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DB4J_SANITIZE=ON -DB4J_BUILD_TESTS=ON >/dev/null
+build=bitnet4j-native/target/cmake-asan
+cmake -S bitnet4j-native -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DB4J_SANITIZE=ON -DB4J_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" --parallel "${B4J_JOBS:-2}"  # every test executable ctest knows about
 # Guard against a silently uninstrumented build (e.g. a stale cache with the option off): the test
 # binary must carry the ASan runtime, or a clean run would prove nothing.

@@ -17,7 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * within 2 %. This checks tokenizer, graph and kernels at once against an independent implementation.
  */
 class BundledModelTest {
-    static final Path MODEL = Path.of("models/bitnet-kjv-4m.gguf"), HELDOUT = Path.of("models/kjv-heldout.txt");
+    // the project root (surefire sets bitnet4j.home; tests run in the module folder)
+    static final Path ROOT = Path.of(System.getProperty("bitnet4j.home", ".."));
+    static final Path MODEL = ROOT.resolve("models/bitnet-kjv-4m.gguf"), HELDOUT = ROOT.resolve("models/kjv-heldout.txt");
     static final double TRAINING_SCRIPT_PPL = 39.78;
 
     @ParameterizedTest
