@@ -161,7 +161,7 @@ final class BenchCommand implements Callable<Integer> {
     private Row row(String test, Model m, List<Double> samples, int sessionsPerPass) {
         double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
         double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
-        return new Row(test, m.threads(), m.describe().get("kernels"), m.options().batchSize(), m.options().outputType(), mean, sd, samples,
+        return new Row(test, m.threads(), m.describe().get("kernels"), m.options().batchSize(), m.options().outputType().id(), mean, sd, samples,
                 sessionsPerPass > 0 ? roofline(mean, sessionsPerPass) : 0);
     }
 

@@ -1,6 +1,6 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.model.Generator;
+import io.bitnet4j.generation.Generator;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.Session;
 import io.bitnet4j.sampling.SamplerChain;

@@ -40,7 +40,7 @@ final class LogitsCommand implements Callable<Integer> {
         try (Model m = model.load(System.err); Session s = m.newSession(Math.min(m.config().contextLength(), Math.max(prompt.length + nGen, 1)))) {
             var result = LogitsDump.run(s, prompt, nGen, prefill);
             try (Writer w = new BufferedWriter(Files.newBufferedWriter(output, StandardCharsets.UTF_8), 1 << 20)) {
-                result.writeJson(w, "bitnet4j 0.1.0 " + m.kernels().describe() + (prefill ? " prefill" : " decode"));
+                result.writeJson(w, "bitnet4j " + Main.version() + " " + m.kernelsDescription() + (prefill ? " prefill" : " decode"));
             }
             System.err.printf("wrote %d prompt rows and %d generated tokens to %s%n", prompt.length, result.generated().length, output);
         }

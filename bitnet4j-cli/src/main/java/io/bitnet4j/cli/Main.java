@@ -7,11 +7,24 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The bitnet4j command line: run BitNet b1.58 models, inspect them, measure them. */
-@Command(name = "bitnet4j", mixinStandardHelpOptions = true, version = "bitnet4j 0.1.0",
+@Command(name = "bitnet4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run 1.58-bit (ternary) BitNet b1.58 models on the CPU from Java.",
         subcommands = {GenerateCommand.class, ChatCommand.class, InfoCommand.class, LogitsCommand.class,
                 TokenizeCommand.class, PerplexityCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+
+    /** The version in the jar's manifest (Maven writes the project's one version there), "dev" when run from classes. */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"bitnet4j " + version()};
+        }
+    }
 
     @Override
     public void run() {

@@ -1,6 +1,11 @@
 package io.bitnet4j.cli;
 
+import io.bitnet4j.model.Backend;
+import io.bitnet4j.model.Isa;
 import io.bitnet4j.model.Model;
+import io.bitnet4j.model.Numerics;
+import io.bitnet4j.model.OutputType;
+import io.bitnet4j.model.TernaryKernel;
 import io.bitnet4j.tokenizer.PreTokenizer;
 import io.bitnet4j.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -30,8 +35,8 @@ final class ModelOptions {
             description = "tokens per forward pass while reading the prompt (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "native",
-            description = "kernel backend: native (C++ library), vector (Java Vector API) or java (scalar) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
+            description = "kernel backend: auto (native where its library loads, else vector), native (C++ library), vector (Java Vector API) or java (scalar) (default: ${DEFAULT-VALUE})")
     String backend;
 
     @Option(names = "--isa", paramLabel = "NAME",
@@ -81,8 +86,6 @@ final class ModelOptions {
     }
 
     Model.Options options() {
-        if (!numerics.equals("fast") && !numerics.equals("exact"))
-            throw new CliException("unknown --numerics '" + numerics + "', expected fast or exact");
         try {
             // --kernel also names the Java backends: vector, vector-lut (its lookup tables) and java
             String chosenBackend = switch (ternaryKernel) {
@@ -91,8 +94,10 @@ final class ModelOptions {
                 default -> backend;
             };
             String kernel = ternaryKernel.equals("vector") || ternaryKernel.equals("java") ? "auto" : ternaryKernel;
-            return new Model.Options(threads, chosenBackend, isa, contextLength, batchSize, !noCheck,
-                    numerics.equals("exact"), outputType, kernel, mapFile);
+            return Model.Options.builder().threads(threads).backend(Backend.parse(chosenBackend))
+                    .isa(isa == null ? Isa.BEST : Isa.parse(isa)).contextLength(contextLength).batchSize(batchSize)
+                    .checkWeights(!noCheck).numerics(Numerics.parse(numerics)).outputType(OutputType.parse(outputType))
+                    .ternaryKernel(TernaryKernel.parse(kernel)).mapFile(mapFile).build();
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
@@ -121,7 +126,7 @@ final class ModelOptions {
             default -> throw new CliException("unknown --tokenizer '" + tokenizerMode + "', expected llama3 or compat");
         };
         try {
-            return io.bitnet4j.tokenizer.GgufTokenizer.load(model.gguf(), mode);
+            return io.bitnet4j.tokenizer.GgufTokenizer.load(model.gguf(), model.config().vocabSize(), mode);
         } catch (io.bitnet4j.gguf.GgufException e) {
             throw new CliException(e.getMessage());
         }

@@ -42,8 +42,8 @@ final class PerplexityCommand implements Callable<Integer> {
             System.err.printf("%d tokens, %d chunks of up to %d%n", ids.length, (ids.length + w - 1) / w, w);
             long start = System.nanoTime();
             Perplexity p = Perplexity.compute(m, ids, w, noBos ? -1 : tok.bos(),
-                    (done, total, so) -> {
-                        if (System.console() != null) System.err.printf("\r[%d/%d] ppl %.4f", done, total, so.value());
+                    (stage, done, total) -> {
+                        if (System.console() != null) System.err.printf("\r[%d/%d chunks]", done, total);
                     });
             double secs = (System.nanoTime() - start) / 1e9;
             System.err.println();

@@ -14,6 +14,10 @@ final class Progress {
         this.label = label;
     }
 
+    void update(String stage, long done, long total) {
+        update(stage, total <= 0 ? 1 : (double) done / total);
+    }
+
     void update(String stage, double fraction) {
         int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * WIDTH);
         if (terminal) {

@@ -1,6 +1,6 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.model.Generator;
+import io.bitnet4j.generation.Generator;
 import io.bitnet4j.model.Model;
 import java.io.PrintStream;
 import jdk.incubator.vector.FloatVector;
@@ -13,7 +13,7 @@ final class Report {
         var c = m.config();
         err.printf("model: %s, %d layers, dim %d, %d/%d heads, ffn %d, vocab %d, trained context %d%n", c.arch(), c.layers(),
                 c.dim(), c.heads(), c.kvHeads(), c.ffnDim(), c.vocabSize(), c.contextLength());
-        err.printf("kernels: %s | threads: %d | vector width: %d bits%n", m.kernels().describe(), m.threads(),
+        err.printf("kernels: %s | threads: %d | vector width: %d bits%n", m.kernelsDescription(), m.threads(),
                 FloatVector.SPECIES_PREFERRED.vectorBitSize());
     }
 

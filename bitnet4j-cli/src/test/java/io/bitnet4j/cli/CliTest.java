@@ -3,7 +3,7 @@ package io.bitnet4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bitnet4j.model.SyntheticModel;
+import io.bitnet4j.synthetic.SyntheticModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

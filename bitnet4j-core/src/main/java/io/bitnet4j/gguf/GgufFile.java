@@ -1,5 +1,6 @@
 package io.bitnet4j.gguf;
 
+import io.bitnet4j.ProgressListener;
 import io.bitnet4j.util.AnonymousMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.DoubleConsumer;
 import java.util.stream.IntStream;
 
 /**
@@ -77,9 +77,9 @@ public final class GgufFile implements AutoCloseable {
     /**
      * Reads the whole file into anonymous memory (huge pages where the OS offers them) instead of mapping it:
      * faster to stream through than the page cache's 4 KiB pages, at the cost of reading the file at load.
-     * {@code progress} receives the fraction read.
+     * {@code progress} receives the bytes read (stage "reading").
      */
-    public static GgufFile read(Path path, DoubleConsumer progress) throws GgufException, IOException {
+    public static GgufFile read(Path path, ProgressListener progress) throws GgufException, IOException {
         return load(path, (ch, size, arena) -> {
             MemorySegment memory = AnonymousMemory.allocate(size, arena);
             readChunks(ch, path, memory, progress);
@@ -107,7 +107,7 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /** Reads 64 MiB chunks on all processors: faulting in and filling fresh pages is CPU work, not only I/O. */
-    private static void readChunks(FileChannel ch, Path path, MemorySegment memory, DoubleConsumer progress) throws IOException {
+    private static void readChunks(FileChannel ch, Path path, MemorySegment memory, ProgressListener progress) throws IOException {
         final long size = memory.byteSize(), chunk = 64L << 20;
         int chunks = (int) ((size + chunk - 1) / chunk);
         AtomicLong done = new AtomicLong();
@@ -124,7 +124,7 @@ public final class GgufFile implements AutoCloseable {
                     throw new UncheckedIOException(e);
                 }
                 long total = done.addAndGet(buf.capacity());
-                synchronized (progress) { progress.accept((double) total / size); }
+                synchronized (progress) { progress.progress("reading", total, size); }
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();

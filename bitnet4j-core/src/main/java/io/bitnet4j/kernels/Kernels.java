@@ -1,5 +1,6 @@
 package io.bitnet4j.kernels;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -18,6 +19,35 @@ public interface Kernels {
 
     /** What actually runs, e.g. "native avx2" or "vector 256-bit": printed so that a slow path is never silent. */
     String describe();
+
+    /** The ternary kernel {@link #ternaryGemm} runs, e.g. "i2s" or "tl2 on avx2". */
+    default String ternaryKernel() {
+        return "i2s";
+    }
+
+    /**
+     * The weights in the layout this backend's ternary kernel reads: {@code w} itself for I2_S, else a copy
+     * repacked into {@code arena}. Thread-safe: a model prepares its matrices on several threads.
+     */
+    default TernaryWeights prepare(TernaryMatrix w, Arena arena) {
+        return w;
+    }
+
+    /**
+     * The ternary GEMM over weights from {@link #prepare}: the contract of {@link #i2sGemm}, bit-identical
+     * results whatever the layout. The one route every ternary product of a forward pass takes.
+     */
+    default void ternaryGemm(TernaryWeights w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        if (!(w instanceof TernaryMatrix m)) throw wrongLayout(w);
+        i2sGemm(m, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
+    }
+
+    /** The error for weights prepared by another backend or kernel. */
+    default IllegalArgumentException wrongLayout(TernaryWeights w) {
+        return new IllegalArgumentException(w.getClass().getSimpleName() + " weights reach the " + ternaryKernel()
+                + " kernel of " + describe() + ": prepare them with the backend that multiplies them");
+    }
 
     /**
      * I8_S per-token quantization of {@code rows} rows of {@code n} floats (row r at float index r*n of x):

@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * @param cols   K, the input dimension, a multiple of 128
  * @param scale  the tensor's float scale, as in {@link TernaryMatrix}
  */
-public record LutMatrix(String layout, MemorySegment packed, int rows, int cols, float scale) {
+public record LutMatrix(String layout, MemorySegment packed, int rows, int cols, float scale) implements TernaryWeights {
     public static final String TL1 = "tl1", TL2 = "tl2";
 
     /** Rows per tile of the packed layouts; the last tile is zero-padded. */
@@ -27,6 +27,11 @@ public record LutMatrix(String layout, MemorySegment packed, int rows, int cols,
         if (packed.byteSize() != bytes(layout, rows, cols))
             throw new IllegalArgumentException(layout + " data is " + packed.byteSize() + " bytes, expected " + bytes(layout, rows, cols));
         if (!Float.isFinite(scale)) throw new IllegalArgumentException("scale is not finite: " + scale);
+    }
+
+    @Override
+    public long byteSize() {
+        return packed.byteSize();
     }
 
     /**

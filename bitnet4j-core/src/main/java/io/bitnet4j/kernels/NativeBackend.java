@@ -5,34 +5,94 @@ import java.lang.foreign.MemorySegment;
 /**
  * The C++ kernel library: one native call per operation and row range, after Java-side validation.
  * Which ISA runs is chosen inside the library at load time (best the CPU supports) unless forced with
- * {@link #select(String)} or the system property {@code bitnet4j.isa}.
+ * {@link #select(String)} or the system property {@code bitnet4j.isa}. The ternary kernel is I2_S, or TL1 / TL2
+ * over weights repacked by {@link #prepare} ({@link #create}).
  */
 public final class NativeBackend implements Kernels {
 
     private static final String[] ISA_NAMES = {"scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"};
 
+    /** Null when the native library loaded, else why not (checked once). */
+    private static final String UNAVAILABLE = loadLibrary();
+
     private final int isa;
+    /** "tl1" or "tl2" for the lookup-table kernels, null for I2_S. */
+    private final String lutLayout;
+    /** The ISA the lookup-table kernel runs on: the forced one, else the layout's best on this CPU. */
+    private final String lutIsa;
 
     /** The backend with the library's active ISA (the best one, or what bitnet4j.isa names). */
     public NativeBackend() {
-        this(defaultIsa());
+        this(defaultIsa(), null, null);
     }
 
-    private NativeBackend(int isa) {
+    private NativeBackend(int isa, String lutLayout, String lutIsa) {
         this.isa = isa;
+        this.lutLayout = lutLayout;
+        this.lutIsa = lutIsa;
     }
 
     /** A backend pinned to one ISA, e.g. "avx2"; fails with a message naming the ISA if this CPU lacks it. */
     public static NativeBackend select(String isaName) {
+        return new NativeBackend(supportedIsaId(isaName), null, null);
+    }
+
+    /**
+     * The backend for an ISA (null: the best, or bitnet4j.isa) and a ternary kernel: "i2s", "tl1" or "tl2". A
+     * forced ISA is the one every kernel runs on; a lookup-table layout without a kernel for it is refused. Without
+     * a forced ISA the lookup tables run on the layout's SIMD ISA where this CPU has it (tl2: avx2, tl1: neon), else
+     * on the scalar kernel.
+     */
+    public static NativeBackend create(String isaOrNull, String ternaryKernel) {
+        int isa = isaOrNull == null ? defaultIsa() : supportedIsaId(isaOrNull);
+        return switch (ternaryKernel) {
+            case "i2s" -> new NativeBackend(isa, null, null);
+            case LutMatrix.TL1, LutMatrix.TL2 -> {
+                String layout = ternaryKernel;
+                String simd = layout.equals(LutMatrix.TL2) ? "avx2" : "neon";
+                String lutIsa;
+                if (isaOrNull == null) lutIsa = NativeLut.supported(layout) && !ISA_NAMES[isa].equals("scalar") ? simd : "scalar";
+                else if (NativeLut.runs(layout, isaOrNull)) lutIsa = isaOrNull;
+                else throw new IllegalArgumentException("the " + layout + " kernel has no " + isaOrNull + " version (it runs on scalar"
+                        + (layout.equals(LutMatrix.TL2) ? " and avx2" : ", neon and neon-dotprod") + ")");
+                yield new NativeBackend(isa, layout, lutIsa);
+            }
+            default -> throw new IllegalArgumentException("unknown native ternary kernel '" + ternaryKernel + "', expected i2s, tl1 or tl2");
+        };
+    }
+
+    /** Null when the native library is loaded and usable on this platform, else the reason it is not. */
+    public static String unavailableReason() {
+        return UNAVAILABLE;
+    }
+
+    private static String loadLibrary() {
+        try {
+            Class.forName(NativeKernels.class.getName(), true, NativeKernels.class.getClassLoader());
+            return null;
+        } catch (LinkageError | ClassNotFoundException e) {
+            String platform = org.bytedeco.javacpp.Loader.getPlatform();
+            return "no native kernel library for " + platform + " on the class path (add io.bitnet4j:bitnet4j-core with classifier "
+                    + platform + ", or bitnet4j-platform): " + e;
+        }
+    }
+
+    private static void requireLibrary() {
+        if (UNAVAILABLE != null) throw new UnsupportedOperationException(UNAVAILABLE);
+    }
+
+    private static int supportedIsaId(String isaName) {
+        requireLibrary();
         int isa = isaId(isaName);
         if (NativeKernels.b4j_isa_supported(isa) == 0)
             throw new UnsupportedOperationException("ISA " + isaName + " is not supported by this CPU or this build (supported: " + String.join(", ", supportedIsas()) + ")");
-        return new NativeBackend(isa);
+        return isa;
     }
 
     private static int defaultIsa() {
+        requireLibrary();
         String forced = System.getProperty("bitnet4j.isa");
-        return forced == null || forced.isBlank() ? NativeKernels.b4j_isa_active() : select(forced).isa;
+        return forced == null || forced.isBlank() ? NativeKernels.b4j_isa_active() : supportedIsaId(forced);
     }
 
     static int isaId(String name) {
@@ -47,6 +107,7 @@ public final class NativeBackend implements Kernels {
 
     /** The ISAs this CPU and this build can run, best last. */
     public static java.util.List<String> supportedIsas() {
+        requireLibrary();
         var out = new java.util.ArrayList<String>();
         for (int i = 0; i < ISA_NAMES.length; i++) if (NativeKernels.b4j_isa_supported(i) != 0) out.add(ISA_NAMES[i]);
         return out;
@@ -54,20 +115,47 @@ public final class NativeBackend implements Kernels {
 
     /** True if this CPU and build can run the named ISA. */
     public static boolean supports(String isaName) {
-        return NativeKernels.b4j_isa_supported(isaId(isaName)) != 0;
+        return UNAVAILABLE == null && NativeKernels.b4j_isa_supported(isaId(isaName)) != 0;
     }
 
     /** The best ISA of this CPU. */
     public static String bestIsa() {
+        requireLibrary();
         return NativeKernels.b4j_isa_name(NativeKernels.b4j_isa_best());
     }
 
     public static String libraryVersion() {
+        requireLibrary();
         return NativeKernels.b4j_version();
     }
 
     public String isa() {
         return ISA_NAMES[isa];
+    }
+
+    /** The ISA the ternary kernel runs on (differs from {@link #isa()} only for a lookup-table kernel). */
+    public String ternaryIsa() {
+        return lutLayout == null ? isa() : lutIsa;
+    }
+
+    @Override
+    public String ternaryKernel() {
+        return lutLayout == null ? "i2s" : lutLayout + " on " + lutIsa;
+    }
+
+    @Override
+    public TernaryWeights prepare(TernaryMatrix w, java.lang.foreign.Arena arena) {
+        return lutLayout == null ? w : NativeLut.pack(w, lutLayout, arena);
+    }
+
+    @Override
+    public void ternaryGemm(TernaryWeights w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        switch (w) {
+            case TernaryMatrix m when lutLayout == null -> i2sGemm(m, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
+            case LutMatrix m when m.layout().equals(lutLayout) -> NativeLut.gemm(lutIsa, m, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
+            default -> throw wrongLayout(w);
+        }
     }
 
     @Override
@@ -79,6 +167,7 @@ public final class NativeBackend implements Kernels {
     public String describe() {
         return "native " + isa();
     }
+
 
     @Override
     public void quantizeI8s(MemorySegment x, int n, int rows, MemorySegment q, MemorySegment scale, MemorySegment sum) {

@@ -16,6 +16,12 @@ public final class NativeLut {
         return NativeKernels.b4j_lut_supported(LutMatrix.layoutId(layout)) != 0;
     }
 
+    /** True if the layout has a kernel for the named ISA: scalar for both, avx2 for tl2, neon / neon-dotprod for tl1. */
+    static boolean runs(String layout, String isa) {
+        int id = LutMatrix.layoutId(layout);
+        return isa.equals("scalar") || (id == NativeKernels.LAYOUT_TL2 ? isa.equals("avx2") : isa.equals("neon") || isa.equals("neon-dotprod"));
+    }
+
     /** Repacks an I2_S matrix into the layout, in a 64-byte aligned off-heap segment of {@code arena}. */
     public static LutMatrix pack(TernaryMatrix w, String layout, Arena arena) {
         int id = LutMatrix.layoutId(layout);
@@ -41,9 +47,7 @@ public final class NativeLut {
         int isa = isaOrNull == null ? NativeKernels.ISA_AUTO : NativeBackend.isaId(isaOrNull);
         int layout = LutMatrix.layoutId(w.layout());
         if (isa != NativeKernels.ISA_AUTO && isa != NativeKernels.ISA_SCALAR) {
-            boolean pairs = layout == NativeKernels.LAYOUT_TL2 ? isa == NativeKernels.ISA_AVX2
-                    : isa == NativeKernels.ISA_NEON || isa == NativeKernels.ISA_NEON_DOTPROD;
-            if (!pairs) throw new IllegalArgumentException("no " + w.layout() + " kernel for ISA " + isaOrNull);
+            if (!runs(w.layout(), isaOrNull)) throw new IllegalArgumentException("no " + w.layout() + " kernel for ISA " + isaOrNull);
             if (NativeKernels.b4j_isa_supported(isa) == 0)
                 throw new UnsupportedOperationException("ISA " + isaOrNull + " is not supported by this CPU or this build");
         }

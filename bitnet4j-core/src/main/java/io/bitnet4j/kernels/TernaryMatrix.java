@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  * @param cols  K, the input dimension (ggml ne0), a multiple of 128
  * @param scale the tensor's float scale (weight value = scale * ternary)
  */
-public record TernaryMatrix(MemorySegment data, int rows, int cols, float scale) {
+public record TernaryMatrix(MemorySegment data, int rows, int cols, float scale) implements TernaryWeights {
     public static final int BLOCK = 128;
     public static final int BLOCK_BYTES = 32;
 
@@ -26,6 +26,11 @@ public record TernaryMatrix(MemorySegment data, int rows, int cols, float scale)
     /** Packed bytes of a rows x cols matrix (without the tail). */
     public static long bytes(int rows, int cols) {
         return (long) rows * cols / 4;
+    }
+
+    @Override
+    public long byteSize() {
+        return data.byteSize();
     }
 
     public long rowBytes() {

@@ -53,6 +53,8 @@ public final class VectorKernels implements Kernels {
     public static final String BITS_PROPERTY = "bitnet4j.vector.bits";
 
     private final Impl impl;
+    /** Ternary products on lookup tables ({@link VectorLut}) instead of multiply-add over I2_S. */
+    private final boolean lookupTables;
 
     /** Width from {@code bitnet4j.vector.bits}, else the CPU's preferred shape. */
     public VectorKernels() {
@@ -61,6 +63,16 @@ public final class VectorKernels implements Kernels {
 
     /** An explicit width: 128, 256 or 512 bits (wider than the hardware runs, correctly but slowly, in Java). */
     public VectorKernels(int bits) {
+        this(bits, false);
+    }
+
+    /** The default width, with the lookup-table ternary kernel when {@code lookupTables}. */
+    public VectorKernels(boolean lookupTables) {
+        this(defaultBits(), lookupTables);
+    }
+
+    private VectorKernels(int bits, boolean lookupTables) {
+        this.lookupTables = lookupTables;
         this.impl = switch (bits) {
             case 128 -> new Impl128();
             case 256 -> new Impl256();
@@ -97,6 +109,26 @@ public final class VectorKernels implements Kernels {
         int bits = bits();
         String hw = bits > VectorShape.preferredShape().vectorBitSize() ? ", wider than the CPU: emulated, slow" : "";
         return "vector " + bits + "-bit (ByteVector " + bits / 8 + " lanes" + hw + ")";
+    }
+
+    @Override
+    public String ternaryKernel() {
+        return lookupTables ? "vector-lut" : "i2s";
+    }
+
+    @Override
+    public TernaryWeights prepare(TernaryMatrix w, java.lang.foreign.Arena arena) {
+        return lookupTables ? VectorLut.pack(w, bits(), arena) : w;
+    }
+
+    @Override
+    public void ternaryGemm(TernaryWeights w, MemorySegment q, MemorySegment actScale, MemorySegment actSum, int tokens,
+            MemorySegment y, int ldy, int rowBegin, int rowEnd) {
+        switch (w) {
+            case TernaryMatrix m when !lookupTables -> i2sGemm(m, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
+            case VectorLutMatrix m when lookupTables -> VectorLut.gemm(m, q, actScale, actSum, tokens, y, ldy, rowBegin, rowEnd);
+            default -> throw wrongLayout(w);
+        }
     }
 
     @Override

@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * @param cols    K, the input dimension, a multiple of 128
  * @param scale   the tensor's float scale, as in {@link TernaryMatrix}
  */
-public record VectorLutMatrix(MemorySegment indices, int bits, int rows, int cols, float scale) {
+public record VectorLutMatrix(MemorySegment indices, int bits, int rows, int cols, float scale) implements TernaryWeights {
 
     public VectorLutMatrix {
         if (bits != 128 && bits != 256 && bits != 512)
@@ -26,6 +26,11 @@ public record VectorLutMatrix(MemorySegment indices, int bits, int rows, int col
         if (indices.byteSize() != bytes(bits, rows, cols))
             throw new IllegalArgumentException("vector LUT data is " + indices.byteSize() + " bytes, expected " + bytes(bits, rows, cols));
         if (!Float.isFinite(scale)) throw new IllegalArgumentException("scale is not finite: " + scale);
+    }
+
+    @Override
+    public long byteSize() {
+        return indices.byteSize();
     }
 
     /** Rows per tile: one per byte lane. */

@@ -5,11 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import io.bitnet4j.kernels.F16Matrix;
 import io.bitnet4j.kernels.Kernels;
-import io.bitnet4j.kernels.LutMatrix;
-import io.bitnet4j.kernels.NativeLut;
-import io.bitnet4j.kernels.VectorLut;
-import io.bitnet4j.kernels.VectorLutMatrix;
-import io.bitnet4j.kernels.TernaryMatrix;
+import io.bitnet4j.kernels.TernaryWeights;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -172,8 +168,8 @@ final class Forward implements AutoCloseable {
      * BitLinear for up to three matrices sharing one input: quantize the input once (I8_S, per token), then
      * one parallel region over the concatenated output rows of all matrices.
      */
-    private void bitLinear(MemorySegment input, int n, int width, TernaryMatrix w0, MemorySegment y0,
-            TernaryMatrix w1, MemorySegment y1, TernaryMatrix w2, MemorySegment y2) {
+    private void bitLinear(MemorySegment input, int n, int width, TernaryWeights w0, MemorySegment y0,
+            TernaryWeights w1, MemorySegment y1, TernaryWeights w2, MemorySegment y2) {
         kernels.quantizeI8s(input, width, n, act8, actScale, actSum);
         matmul.set(n, w0, y0, w1, y1, w2, y2);
         model.parallel().forRange(matmul.totalRows(), 8, matmul);
@@ -221,7 +217,7 @@ final class Forward implements AutoCloseable {
             if (model.outputI8() != null) kernels.i8Gemm(model.outputI8(), act8, actScale, rows, logits, c.vocabSize(), b, e);
             else if (model.outputQ4() != null)
                 kernels.q4Gemm(model.outputQ4(), act8, actScale, actSum, rows, logits, c.vocabSize(), b, e);
-            else if (model.options().exactNumerics()) exactLogits(rows, b, e);
+            else if (model.options().numerics() == Numerics.EXACT) exactLogits(rows, b, e);
             else kernels.f16Gemm(model.weights().embedding(), h16, rows, logits, c.vocabSize(), b, e);
         }
     }
@@ -251,7 +247,7 @@ final class Forward implements AutoCloseable {
 
         @Override
         public void run(int begin, int end) {
-            boolean exact = model.options().exactNumerics();
+            boolean exact = model.options().numerics() == Numerics.EXACT;
             for (int u = begin; u < end; u++) {
                 Segment s = segments[u / c.kvHeads()];
                 int head = u % c.kvHeads();
@@ -264,17 +260,17 @@ final class Forward implements AutoCloseable {
     /** The row-split GEMM region of {@link #bitLinear}: rows of w0, then w1, then w2, as one range. */
     private final class MatMul implements Parallel.RangeTask {
         private int tokens;
-        private final TernaryMatrix[] w = new TernaryMatrix[3];
+        private final TernaryWeights[] w = new TernaryWeights[3];
         private final MemorySegment[] y = new MemorySegment[3];
 
-        void set(int tokens, TernaryMatrix w0, MemorySegment y0, TernaryMatrix w1, MemorySegment y1, TernaryMatrix w2, MemorySegment y2) {
+        void set(int tokens, TernaryWeights w0, MemorySegment y0, TernaryWeights w1, MemorySegment y1, TernaryWeights w2, MemorySegment y2) {
             this.tokens = tokens;
             w[0] = w0; y[0] = y0; w[1] = w1; y[1] = y1; w[2] = w2; y[2] = y2;
         }
 
         int totalRows() {
             int total = 0;
-            for (TernaryMatrix m : w) if (m != null) total += m.rows();
+            for (TernaryWeights m : w) if (m != null) total += m.rows();
             return total;
         }
 
@@ -284,13 +280,7 @@ final class Forward implements AutoCloseable {
             for (int i = 0; i < 3 && w[i] != null; i++) {
                 int rows = w[i].rows();
                 int b = Math.max(begin - base, 0), e = Math.min(end - base, rows);
-                if (b < e) {
-                    LutMatrix lut = model.lut(w[i]);
-                    VectorLutMatrix vlut = lut == null ? model.vectorLut(w[i]) : null;
-                    if (lut != null) NativeLut.gemm(null, lut, act8, actScale, actSum, tokens, y[i], rows, b, e);
-                    else if (vlut != null) VectorLut.gemm(vlut, act8, actScale, actSum, tokens, y[i], rows, b, e);
-                    else kernels.i2sGemm(w[i], act8, actScale, actSum, tokens, y[i], rows, b, e);
-                }
+                if (b < e) kernels.ternaryGemm(w[i], act8, actScale, actSum, tokens, y[i], rows, b, e);
                 base += rows;
             }
         }

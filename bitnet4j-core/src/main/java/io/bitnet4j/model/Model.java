@@ -1,219 +1,249 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.ProgressListener;
 import io.bitnet4j.gguf.GgufException;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.kernels.F16Matrix;
 import io.bitnet4j.kernels.I8Matrix;
-import io.bitnet4j.kernels.Q4Matrix;
 import io.bitnet4j.kernels.JavaKernels;
-import io.bitnet4j.kernels.LutMatrix;
-import io.bitnet4j.kernels.NativeLut;
-import io.bitnet4j.kernels.TernaryMatrix;
-import io.bitnet4j.kernels.VectorLut;
-import io.bitnet4j.kernels.VectorLutMatrix;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.NativeBackend;
+import io.bitnet4j.kernels.Q4Matrix;
+import io.bitnet4j.kernels.TernaryMatrix;
+import io.bitnet4j.kernels.TernaryWeights;
 import io.bitnet4j.kernels.VectorKernels;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A loaded BitNet b1.58 model: the memory-mapped GGUF file, its validated weights, the kernel backend and
- * a worker pool. Immutable and thread-safe; share one Model between any number of {@link Session}s.
- * Closing it waits for running steps, then unmaps the file; sessions used afterwards fail clearly.
+ * A loaded BitNet b1.58 model: the GGUF file (read into memory or mapped), its validated weights in the layout of
+ * the chosen ternary kernel, the kernel backend and a worker pool. Thread-safe: share one Model between any
+ * number of {@link Session}s. Closing it waits for running steps, then frees the weights; sessions used afterwards
+ * fail clearly. Text in and out (tokenizer, sampling, stop strings) is the generation layer's
+ * ({@code io.bitnet4j.generation}).
  */
 public final class Model implements AutoCloseable {
 
     /**
-     * How to run a model.
+     * How to run a model; build with {@link #builder()}, start from {@link #defaults()}.
      *
      * @param threads        worker threads, 1..1024; 0 means one per available processor
-     * @param backend        "native" (C++ kernels), "vector" (Java Vector API) or "java" (scalar reference)
-     * @param isa            native ISA to force (e.g. "avx2"), or null for the best one
+     * @param backend        which kernels run (default {@link Backend#AUTO}: native where its library loads)
+     * @param isa            native ISA to force, or {@link Isa#BEST}
      * @param contextLength  default context of new sessions; 0 means the model's, capped at 4096
      * @param batchSize      tokens per forward pass during prefill (1..512)
      * @param checkWeights   scan every I2_S tensor for the invalid code 3 at load
-     * @param exactNumerics  sum F16 dot products and the softmax in ggml's AVX2 order (bit-identical decode
-     *                       logits with bitnet.cpp; slower output projection) instead of the fastest order
-     * @param outputType     "f16": the tied output projection as stored; "i8" or "q4": an int8 or 4-bit copy with
-     *                       a scale per row, made at load time, which reads 1/2 or 1/4 of the F16 bytes per
-     *                       decoded token; the best {@link Forward#RESCORED} logits are then recomputed from
-     *                       the F16 rows, so the greedy token stays the F16 path's
-     * @param ternaryKernel  "auto", "i2s" (multiply-add on the stored layout), "tl2" or "tl1" (lookup tables
-     *                       over a copy repacked at load time; native backend only), "vector-lut" (the lookup
-     *                       tables on the Vector API backend). auto = i2s: on the CPUs measured the LUT kernels
-     *                       were no faster (docs/kernels.md)
+     * @param numerics       {@link Numerics#FAST}, or {@link Numerics#EXACT}: ggml's summation order (bit-identical
+     *                       decode logits with bitnet.cpp, slower output projection)
+     * @param outputType     the output projection as stored ({@link OutputType#F16}) or an int8 / 4-bit copy made at
+     *                       load; the best {@link Forward#RESCORED} logits are then recomputed from the F16 rows, so
+     *                       the greedy token stays the F16 path's
+     * @param ternaryKernel  multiply-add on I2_S, or a lookup-table kernel over a copy repacked at load
+     * @param mapFile        map the file instead of reading it into (huge-page) memory
      */
-    public record Options(int threads, String backend, String isa, int contextLength, int batchSize, boolean checkWeights,
-            boolean exactNumerics, String outputType, String ternaryKernel, boolean mapFile) {
+    public record Options(int threads, Backend backend, Isa isa, int contextLength, int batchSize, boolean checkWeights,
+            Numerics numerics, OutputType outputType, TernaryKernel ternaryKernel, boolean mapFile) {
         public Options {
+            java.util.Objects.requireNonNull(backend, "backend");
+            java.util.Objects.requireNonNull(isa, "isa");
+            java.util.Objects.requireNonNull(numerics, "numerics");
+            java.util.Objects.requireNonNull(outputType, "outputType");
+            java.util.Objects.requireNonNull(ternaryKernel, "ternaryKernel");
             if (threads < 0 || threads > 1024) throw new IllegalArgumentException("threads must be between 1 and 1024 (0 = all processors), got " + threads);
-            if (backend == null) backend = "native";
-            if (!java.util.Set.of("native", "vector", "java").contains(backend))
-                throw new IllegalArgumentException("unknown backend '" + backend + "', expected native, vector or java");
-            if (isa != null && !backend.equals("native")) throw new IllegalArgumentException("an ISA can only be chosen for the native backend");
             if (contextLength < 0) throw new IllegalArgumentException("context length must not be negative, got " + contextLength);
             if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch size must be between 1 and 512, got " + batchSize);
-            if (outputType == null) outputType = "f16";
-            if (!java.util.Set.of("f16", "i8", "q4").contains(outputType))
-                throw new IllegalArgumentException("unknown output type '" + outputType + "', expected f16, i8 or q4");
-            if (ternaryKernel == null) ternaryKernel = "auto";
-            if (!java.util.Set.of("auto", "i2s", "tl1", "tl2", "vector-lut").contains(ternaryKernel))
-                throw new IllegalArgumentException("unknown ternary kernel '" + ternaryKernel + "', expected auto, i2s, tl2, tl1 or vector-lut");
-            if (ternaryKernel.startsWith("tl") && !backend.equals("native"))
-                throw new IllegalArgumentException("the lookup-table kernels " + ternaryKernel + " run on the native backend only");
-            if (ternaryKernel.equals("vector-lut") && !backend.equals("vector"))
-                throw new IllegalArgumentException("the vector-lut kernel runs on the vector backend only");
-            if (exactNumerics && !outputType.equals("f16"))
-                throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16");
+            if (isa != Isa.BEST && !runsNative(backend))
+                throw new IllegalArgumentException("an ISA (" + isa.id() + ") can only be forced on the native backend, not " + backend.id());
+            if ((ternaryKernel == TernaryKernel.TL1 || ternaryKernel == TernaryKernel.TL2) && !runsNative(backend))
+                throw new IllegalArgumentException("the lookup-table kernel " + ternaryKernel.id() + " runs on the native backend only, not " + backend.id());
+            if (ternaryKernel == TernaryKernel.VECTOR_LUT && backend != Backend.VECTOR && backend != Backend.AUTO)
+                throw new IllegalArgumentException("the vector-lut kernel runs on the vector backend only, not " + backend.id());
+            if (ternaryKernel == TernaryKernel.VECTOR_LUT && isa != Isa.BEST)
+                throw new IllegalArgumentException("the vector-lut kernel runs on the vector backend: no ISA can be forced");
+            if (isa != Isa.BEST && ternaryKernel == TernaryKernel.TL2 && isa != Isa.SCALAR && isa != Isa.AVX2)
+                throw new IllegalArgumentException("the tl2 kernel has no " + isa.id() + " version (it runs on scalar and avx2)");
+            if (isa != Isa.BEST && ternaryKernel == TernaryKernel.TL1 && isa != Isa.SCALAR && isa != Isa.NEON && isa != Isa.NEON_DOTPROD)
+                throw new IllegalArgumentException("the tl1 kernel has no " + isa.id() + " version (it runs on scalar, neon and neon-dotprod)");
+            if (numerics == Numerics.EXACT && outputType != OutputType.F16)
+                throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16, not " + outputType.id());
         }
 
+        private static boolean runsNative(Backend b) {
+            return b == Backend.NATIVE || b == Backend.AUTO;
+        }
+
+        /** Native kernels where they load, all processors, the model's context up to 4096, 64-token prefill batches. */
         public static Options defaults() {
-            return new Options(0, "native", null, 0, 64, true, false, "f16", "auto", false);
+            return builder().build();
         }
 
-        public Options withThreads(int n) { return new Options(n, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType, ternaryKernel, mapFile); }
-        public Options withBackend(String b) { return new Options(threads, b, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType, ternaryKernel, mapFile); }
-        public Options withIsa(String i) { return new Options(threads, backend, i, contextLength, batchSize, checkWeights, exactNumerics, outputType, ternaryKernel, mapFile); }
-        public Options withContextLength(int n) { return new Options(threads, backend, isa, n, batchSize, checkWeights, exactNumerics, outputType, ternaryKernel, mapFile); }
-        public Options withExactNumerics(boolean exact) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exact, outputType, ternaryKernel, mapFile); }
-        public Options withOutputType(String t) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, t, ternaryKernel, mapFile); }
-        public Options withTernaryKernel(String k) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType, k, mapFile); }
-        public Options withMapFile(boolean map) { return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, exactNumerics, outputType, ternaryKernel, map); }
-        public Options withBatchSize(int n) { return new Options(threads, backend, isa, contextLength, n, checkWeights, exactNumerics, outputType, ternaryKernel, mapFile); }
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** A builder holding these options, to change some of them. */
+        public Builder toBuilder() {
+            return new Builder().threads(threads).backend(backend).isa(isa).contextLength(contextLength).batchSize(batchSize)
+                    .checkWeights(checkWeights).numerics(numerics).outputType(outputType).ternaryKernel(ternaryKernel).mapFile(mapFile);
+        }
+
+        /** Collects options; {@link #build()} checks them together and names what does not fit. */
+        public static final class Builder {
+            private int threads, contextLength, batchSize = 64;
+            private Backend backend = Backend.AUTO;
+            private Isa isa = Isa.BEST;
+            private boolean checkWeights = true, mapFile;
+            private Numerics numerics = Numerics.FAST;
+            private OutputType outputType = OutputType.F16;
+            private TernaryKernel ternaryKernel = TernaryKernel.AUTO;
+
+            private Builder() {}
+
+            public Builder threads(int n) { threads = n; return this; }
+            public Builder backend(Backend b) { backend = b; return this; }
+            public Builder isa(Isa i) { isa = i; return this; }
+            public Builder contextLength(int n) { contextLength = n; return this; }
+            public Builder batchSize(int n) { batchSize = n; return this; }
+            public Builder checkWeights(boolean check) { checkWeights = check; return this; }
+            public Builder numerics(Numerics n) { numerics = n; return this; }
+            public Builder outputType(OutputType t) { outputType = t; return this; }
+            public Builder ternaryKernel(TernaryKernel k) { ternaryKernel = k; return this; }
+            public Builder mapFile(boolean map) { mapFile = map; return this; }
+
+            /** The options; IllegalArgumentException names a value out of range or a combination that cannot run. */
+            public Options build() {
+                return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, numerics, outputType, ternaryKernel, mapFile);
+            }
+        }
     }
 
-    /** Receives load progress: a stage name and the fraction done in [0, 1]. */
-    @FunctionalInterface
-    public interface LoadListener {
-        void progress(String stage, double fraction);
-
-        LoadListener NONE = (s, f) -> {};
-    }
+    private static final System.Logger LOG = System.getLogger("io.bitnet4j");
+    private static final java.util.concurrent.atomic.AtomicBoolean BACKEND_LOGGED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final GgufFile gguf;
     private final ModelConfig config;
-    private final Weights weights;
+    private final Weights weights; // the ternary matrices in the layout the backend's ternary kernel reads
     private final Kernels kernels;
     private final Parallel parallel;
     private final Options options;
-    private final java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared(); // load-time copies
-    private I8Matrix outputI8; // the int8 output projection when options.outputType() is "i8"
-    private Q4Matrix outputQ4; // the 4-bit one when it is "q4"
-    /** Lookup-table copies of the ternary matrices when options.ternaryKernel() is tl1 or tl2, else empty. */
-    private final java.util.IdentityHashMap<TernaryMatrix, LutMatrix> lut = new java.util.IdentityHashMap<>();
-    /** Vector API lookup-table copies when options.ternaryKernel() is vector-lut, else empty. */
-    private final java.util.IdentityHashMap<TernaryMatrix, VectorLutMatrix> vectorLut = new java.util.IdentityHashMap<>();
+    private final Arena arena; // load-time copies: repacked ternary weights, quantized output projection
+    private final I8Matrix outputI8; // the int8 output projection when options.outputType() is I8, else null
+    private final Q4Matrix outputQ4; // the 4-bit one when it is Q4, else null
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
-    private Model(GgufFile gguf, ModelConfig config, Weights weights, Kernels kernels, Parallel parallel, Options options) {
+    private Model(GgufFile gguf, ModelConfig config, Weights weights, Kernels kernels, Parallel parallel, Options options,
+            Arena arena, I8Matrix outputI8, Q4Matrix outputQ4) {
         this.gguf = gguf;
         this.config = config;
         this.weights = weights;
         this.kernels = kernels;
         this.parallel = parallel;
         this.options = options;
+        this.arena = arena;
+        this.outputI8 = outputI8;
+        this.outputQ4 = outputQ4;
     }
 
     public static Model load(Path path) throws IOException {
-        return load(path, Options.defaults(), LoadListener.NONE);
+        return load(path, Options.defaults(), ProgressListener.NONE);
     }
 
     public static Model load(Path path, Options options) throws IOException {
-        return load(path, options, LoadListener.NONE);
+        return load(path, options, ProgressListener.NONE);
     }
 
-    /** Reads (or maps) the file, validates metadata and every tensor, and starts the worker threads. */
-    public static Model load(Path path, Options options, LoadListener listener) throws IOException {
+    /**
+     * Reads (or maps) the file, validates metadata and every tensor, prepares the weights for the chosen kernels
+     * and starts the worker threads. Every check on the file runs before native code sees any of it.
+     */
+    public static Model load(Path path, Options options, ProgressListener progress) throws IOException {
+        java.util.Objects.requireNonNull(options, "options");
+        java.util.Objects.requireNonNull(progress, "progress");
+        Kernels kernels = kernels(options); // first: a backend that cannot run fails before the file is read
         // Read into huge pages by default: decode streams every weight once per token, and 2 MiB pages made it
         // 8-16 % faster than the page cache's 4 KiB pages (docs/performance.md). Mapping saves the copy.
-        GgufFile gguf = options.mapFile() ? GgufFile.open(path) : GgufFile.read(path, f -> listener.progress("reading", f));
+        GgufFile gguf = options.mapFile() ? GgufFile.open(path) : GgufFile.read(path, progress);
+        Arena arena = Arena.ofShared();
+        Parallel parallel = null;
         try {
             ModelConfig config = ModelConfig.fromGguf(gguf);
-            // Every check on the file runs before the kernel backend is created: invalid data never reaches native code.
-            io.bitnet4j.tokenizer.GgufTokenizer.validate(gguf, config.vocabSize());
-            Weights weights = Weights.load(gguf, config, done -> listener.progress("tensors", (double) done / config.layers()));
-            if (options.checkWeights()) checkAllCodes(weights, listener);
-            Kernels kernels = kernels(options);
+            Weights stored = Weights.load(gguf, config, progress);
+            if (options.checkWeights()) checkAllCodes(stored, progress);
             int threads = options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads();
-            Model model = new Model(gguf, config, weights, kernels, new Parallel(threads), options);
-            try {
-                if (!options.outputType().equals("f16")) model.quantizeOutput(options.outputType(), listener);
-                if (!options.ternaryKernel().equals("auto") && !options.ternaryKernel().equals("i2s"))
-                    model.repackTernary(options.ternaryKernel(), listener);
-            } catch (RuntimeException | Error e) {
-                model.close();
-                throw e;
-            }
-            return model;
+            parallel = new Parallel(threads);
+            Weights weights = prepareTernary(stored, kernels, arena, parallel, progress);
+            I8Matrix i8 = options.outputType() == OutputType.I8 ? quantizeI8(stored.embedding(), kernels, arena, parallel, progress) : null;
+            Q4Matrix q4 = options.outputType() == OutputType.Q4 ? quantizeQ4(stored.embedding(), kernels, arena, parallel, progress) : null;
+            return new Model(gguf, config, weights, kernels, parallel, options, arena, i8, q4);
         } catch (IOException | RuntimeException | Error e) {
+            if (parallel != null) parallel.close();
+            arena.close();
             gguf.close();
             throw e;
         }
     }
 
-    private static void checkAllCodes(Weights weights, LoadListener listener) throws GgufException {
+    private static void checkAllCodes(Weights weights, ProgressListener progress) throws GgufException {
         var tensors = Weights.ternaryTensors(weights);
         for (int i = 0; i < tensors.size(); i++) {
-            Weights.checkCodes(tensors.get(i).getKey(), tensors.get(i).getValue());
-            listener.progress("checking weights", (double) (i + 1) / tensors.size());
+            Weights.checkCodes(tensors.get(i).getKey(), (TernaryMatrix) tensors.get(i).getValue());
+            progress.progress("checking weights", i + 1, tensors.size());
         }
     }
 
-    /** Builds the int8 or 4-bit output projection from the F16 table, rows split across the worker threads. */
-    private void quantizeOutput(String type, LoadListener listener) {
-        F16Matrix table = weights.embedding();
-        boolean native_ = kernels instanceof NativeBackend;
-        I8Matrix i8 = type.equals("i8") ? I8Matrix.allocate(arena, table.rows(), table.cols()) : null;
-        Q4Matrix q4 = type.equals("q4") ? Q4Matrix.allocate(arena, table.rows(), table.cols()) : null;
+    /** The ternary matrices in the backend's layout: the same ones for I2_S, one repack per worker at a time otherwise. */
+    private static Weights prepareTernary(Weights stored, Kernels kernels, Arena arena, Parallel parallel, ProgressListener progress) {
+        var tensors = Weights.ternaryTensors(stored);
+        TernaryWeights[] prepared = new TernaryWeights[tensors.size()];
+        if (kernels.ternaryKernel().equals("i2s")) {
+            for (int i = 0; i < prepared.length; i++) prepared[i] = tensors.get(i).getValue();
+            return stored.withTernary(java.util.List.of(prepared));
+        }
+        int step = parallel.threads();
+        for (int from = 0; from < prepared.length; from += step) {
+            int base = from;
+            parallel.forRange(Math.min(step, prepared.length - from), 1, (b, e) -> {
+                for (int i = base + b; i < base + e; i++) prepared[i] = kernels.prepare((TernaryMatrix) tensors.get(i).getValue(), arena);
+            });
+            progress.progress("repacking for " + kernels.ternaryKernel(), Math.min(prepared.length, from + step), prepared.length);
+        }
+        return stored.withTernary(java.util.List.of(prepared));
+    }
+
+    /** The int8 output projection from the F16 table, rows split across the worker threads. */
+    private static I8Matrix quantizeI8(F16Matrix table, Kernels kernels, Arena arena, Parallel parallel, ProgressListener progress) {
+        I8Matrix i8 = I8Matrix.allocate(arena, table.rows(), table.cols());
+        boolean nativePacker = kernels instanceof NativeBackend;
+        forRowChunks(table, parallel, progress, "int8 output projection", (b, e) -> {
+            if (nativePacker) NativeBackend.quantizeI8Rows(table, i8, b, e);
+            else I8Matrix.quantizeRows(table, i8, b, e);
+        });
+        return i8;
+    }
+
+    /** The 4-bit output projection from the F16 table, rows split across the worker threads. */
+    private static Q4Matrix quantizeQ4(F16Matrix table, Kernels kernels, Arena arena, Parallel parallel, ProgressListener progress) {
+        Q4Matrix q4 = Q4Matrix.allocate(arena, table.rows(), table.cols());
+        boolean nativePacker = kernels instanceof NativeBackend;
+        forRowChunks(table, parallel, progress, "4-bit output projection", (b, e) -> {
+            if (nativePacker) NativeBackend.quantizeQ4Rows(table, q4, b, e);
+            else Q4Matrix.quantizeRows(table, q4, b, e);
+        });
+        return q4;
+    }
+
+    /** Runs task over the table's rows in chunks of 4096 (split across the workers), reporting each chunk. */
+    private static void forRowChunks(F16Matrix table, Parallel parallel, ProgressListener progress, String stage, Parallel.RangeTask task) {
         int chunk = 4096;
         for (int from = 0; from < table.rows(); from += chunk) {
             int to = Math.min(table.rows(), from + chunk), base = from;
-            parallel.forRange(to - from, 1, (b, e) -> {
-                if (i8 != null && native_) NativeBackend.quantizeI8Rows(table, i8, base + b, base + e);
-                else if (i8 != null) I8Matrix.quantizeRows(table, i8, base + b, base + e);
-                else if (native_) NativeBackend.quantizeQ4Rows(table, q4, base + b, base + e);
-                else Q4Matrix.quantizeRows(table, q4, base + b, base + e);
-            });
-            listener.progress(type.equals("i8") ? "int8 output projection" : "4-bit output projection", (double) to / table.rows());
+            parallel.forRange(to - from, 1, (b, e) -> task.run(base + b, base + e));
+            progress.progress(stage, to, table.rows());
         }
-        outputI8 = i8;
-        outputQ4 = q4;
-    }
-
-    /** Repacks every ternary matrix for the lookup-table kernels, one matrix per worker at a time. */
-    private void repackTernary(String layout, LoadListener listener) {
-        var tensors = Weights.ternaryTensors(weights);
-        Record[] packed = new Record[tensors.size()];
-        int step = parallel.threads();
-        for (int from = 0; from < tensors.size(); from += step) {
-            int base = from;
-            parallel.forRange(Math.min(step, tensors.size() - from), 1, (b, e) -> {
-                for (int i = base + b; i < base + e; i++) packed[i] = repack(tensors.get(i).getValue(), layout);
-            });
-            listener.progress("repacking for " + layout, (double) Math.min(tensors.size(), from + step) / tensors.size());
-        }
-        for (int i = 0; i < packed.length; i++) {
-            if (packed[i] instanceof LutMatrix m) lut.put(tensors.get(i).getValue(), m);
-            else vectorLut.put(tensors.get(i).getValue(), (VectorLutMatrix) packed[i]);
-        }
-    }
-
-    private Record repack(TernaryMatrix w, String layout) {
-        return layout.equals("vector-lut") ? VectorLut.pack(w, arena) : NativeLut.pack(w, layout, arena);
-    }
-
-    /** The Vector API lookup-table copy of a ternary matrix, or null. */
-    VectorLutMatrix vectorLut(TernaryMatrix w) {
-        return vectorLut.isEmpty() ? null : vectorLut.get(w);
-    }
-
-    /** The lookup-table copy of a ternary matrix, or null when the I2_S kernels run. */
-    LutMatrix lut(TernaryMatrix w) {
-        return lut.isEmpty() ? null : lut.get(w);
     }
 
     /** The int8 output projection, or null. */
@@ -226,21 +256,53 @@ public final class Model implements AutoCloseable {
         return outputQ4;
     }
 
+    /** The backend the options ask for; AUTO takes native where its library loads, else the Vector API. */
     static Kernels kernels(Options o) {
-        return switch (o.backend()) {
-            case "native" -> o.isa() == null ? new NativeBackend() : NativeBackend.select(o.isa());
-            case "vector" -> new VectorKernels();
-            case "java" -> new JavaKernels();
-            default -> throw new IllegalArgumentException("unknown backend " + o.backend());
+        Backend backend = o.backend();
+        if (backend == Backend.AUTO) backend = autoBackend(o);
+        String isa = o.isa() == Isa.BEST ? null : o.isa().id();
+        return switch (backend) {
+            case NATIVE -> switch (o.ternaryKernel()) {
+                case AUTO, I2S -> isa == null ? new NativeBackend() : NativeBackend.select(isa);
+                case TL1, TL2 -> NativeBackend.create(isa, o.ternaryKernel().id());
+                case VECTOR_LUT -> throw new IllegalArgumentException("the vector-lut kernel runs on the vector backend only");
+            };
+            case VECTOR -> new VectorKernels(o.ternaryKernel() == TernaryKernel.VECTOR_LUT);
+            case JAVA -> {
+                if (o.ternaryKernel() != TernaryKernel.AUTO && o.ternaryKernel() != TernaryKernel.I2S)
+                    throw new IllegalArgumentException("the java backend runs the i2s kernel only, not " + o.ternaryKernel().id());
+                yield new JavaKernels();
+            }
+            case AUTO -> throw new AssertionError("resolved above");
         };
+    }
+
+    /** Native unless its library is missing here (or the options need the vector backend); says which once per JVM. */
+    private static Backend autoBackend(Options o) {
+        if (o.ternaryKernel() == TernaryKernel.VECTOR_LUT) return Backend.VECTOR;
+        String unavailable = NativeBackend.unavailableReason();
+        boolean needsNative = o.isa() != Isa.BEST || o.ternaryKernel() == TernaryKernel.TL1 || o.ternaryKernel() == TernaryKernel.TL2;
+        if (unavailable == null || needsNative) {
+            if (BACKEND_LOGGED.compareAndSet(false, true))
+                LOG.log(System.Logger.Level.DEBUG, "bitnet4j: native kernels");
+            return Backend.NATIVE; // a forced ISA or LUT kernel without the library fails with the reason
+        }
+        if (BACKEND_LOGGED.compareAndSet(false, true))
+            LOG.log(System.Logger.Level.INFO, "bitnet4j: using the Vector API backend (slower): " + unavailable);
+        return Backend.VECTOR;
     }
 
     public ModelConfig config() {
         return config;
     }
 
-    public Kernels kernels() {
+    Kernels kernels() {
         return kernels;
+    }
+
+    /** What runs the matrix work, e.g. "native avx512-vnni, ternary i2s": printed so that a slow path is never silent. */
+    public String kernelsDescription() {
+        return kernels.describe() + ", ternary " + kernels.ternaryKernel();
     }
 
     public int threads() {
@@ -270,7 +332,7 @@ public final class Model implements AutoCloseable {
         long bytes = outputI8 != null ? outputI8.data().byteSize() + outputI8.scales().byteSize()
                 : outputQ4 != null ? outputQ4.data().byteSize() + outputQ4.scales().byteSize()
                 : weights.embedding().data().byteSize();
-        for (var t : Weights.ternaryTensors(weights)) bytes += t.getValue().data().byteSize();
+        for (var t : Weights.ternaryTensors(weights)) bytes += t.getValue().byteSize();
         return bytes;
     }
 
@@ -308,18 +370,16 @@ public final class Model implements AutoCloseable {
         if (closed) throw new IllegalStateException("model closed");
     }
 
-    /** Summary for reports: architecture, shape, backend, threads. */
+    /** Summary for reports: architecture, shape, backend, kernels, threads. */
     public Map<String, String> describe() {
         var m = new java.util.LinkedHashMap<String, String>();
         m.put("file", gguf.path().toString());
         m.put("architecture", config.arch());
         m.put("shape", config.layers() + " layers, dim " + config.dim() + ", heads " + config.heads() + "/" + config.kvHeads()
                 + ", ffn " + config.ffnDim() + ", vocab " + config.vocabSize() + ", context " + config.contextLength());
-        String ternary = !vectorLut.isEmpty() ? "vector-lut" : lut.isEmpty() ? "i2s" : options.ternaryKernel()
-                + (NativeLut.supported(options.ternaryKernel()) ? "" : " (scalar: no SIMD kernel for it on this CPU)");
-        m.put("kernels", kernels.describe() + ", ternary " + ternary);
+        m.put("kernels", kernelsDescription());
         m.put("threads", Integer.toString(parallel.threads()));
-        m.put("numerics", options.exactNumerics() ? "exact (ggml AVX2 summation order)" : "fast");
+        m.put("numerics", options.numerics() == Numerics.EXACT ? "exact (ggml AVX2 summation order)" : "fast");
         m.put("output projection", outputI8 != null ? "int8, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16"
                 : outputQ4 != null ? "4-bit, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16" : "F16 (as stored)");
         return m;

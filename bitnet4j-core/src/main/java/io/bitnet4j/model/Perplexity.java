@@ -1,5 +1,7 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.ProgressListener;
+
 /**
  * Perplexity of a token sequence: the ids are cut into consecutive, non-overlapping chunks of
  * {@code window} tokens (the last may be shorter); each chunk gets a fresh context. With a BOS id, BOS is
@@ -16,13 +18,8 @@ public record Perplexity(long tokens, double nll) {
         return Math.exp(nll / tokens);
     }
 
-    /** Progress callback: chunks done of total. */
-    @FunctionalInterface
-    public interface Progress {
-        void update(int done, int total, Perplexity soFar);
-    }
-
-    public static Perplexity compute(Model model, int[] ids, int window, int bos, Progress progress) {
+    /** Scores ids in chunks of {@code window} tokens (BOS first when bos >= 0), reporting chunks done (stage "perplexity"). */
+    public static Perplexity compute(Model model, int[] ids, int window, int bos, ProgressListener progress) {
         if (window < 2) throw new IllegalArgumentException("window must be at least 2 tokens, got " + window);
         int extra = bos >= 0 ? 1 : 0;
         if (window + extra > model.config().contextLength())
@@ -46,7 +43,7 @@ public record Perplexity(long tokens, double nll) {
                     nll[0] += -logSoftmax(logits, ids[target]);
                     count[0]++;
                 });
-                if (progress != null) progress.update(c + 1, chunks, new Perplexity(count[0], nll[0]));
+                progress.progress("perplexity", c + 1, chunks);
             }
         }
         return new Perplexity(count[0], nll[0]);

@@ -1,17 +1,18 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.ProgressListener;
 import io.bitnet4j.gguf.GgufException;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufType;
 import io.bitnet4j.kernels.F16Matrix;
 import io.bitnet4j.kernels.TernaryMatrix;
+import io.bitnet4j.kernels.TernaryWeights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntConsumer;
 
 /**
  * All tensors of a BitNet b1.58 model as views over the memory-mapped GGUF file: nothing is copied.
@@ -22,13 +23,16 @@ import java.util.function.IntConsumer;
  */
 public record Weights(F16Matrix embedding, MemorySegment outputNorm, List<Layer> layers) {
 
-    /** One transformer block. Norm weights are F32 segments; projections are I2_S. */
-    public record Layer(MemorySegment attnNorm, TernaryMatrix wq, TernaryMatrix wk, TernaryMatrix wv,
-            MemorySegment attnSubNorm, TernaryMatrix wo, MemorySegment ffnNorm, TernaryMatrix wGate,
-            TernaryMatrix wUp, MemorySegment ffnSubNorm, TernaryMatrix wDown) {}
+    /**
+     * One transformer block. Norm weights are F32 segments; projections are ternary: I2_S views of the file as
+     * loaded, or the copies the backend's ternary kernel reads ({@link #withTernary}).
+     */
+    public record Layer(MemorySegment attnNorm, TernaryWeights wq, TernaryWeights wk, TernaryWeights wv,
+            MemorySegment attnSubNorm, TernaryWeights wo, MemorySegment ffnNorm, TernaryWeights wGate,
+            TernaryWeights wUp, MemorySegment ffnSubNorm, TernaryWeights wDown) {}
 
-    /** Builds the views and validates them; progress receives the number of layers done. */
-    public static Weights load(GgufFile gguf, ModelConfig c, IntConsumer progress) throws GgufException {
+    /** Builds the views and validates them, reporting the layers done. */
+    public static Weights load(GgufFile gguf, ModelConfig c, ProgressListener progress) throws GgufException {
         F16Matrix embedding = f16(gguf, "token_embd.weight", c.dim(), c.vocabSize());
         if (gguf.findTensor("output.weight").isPresent())
             throw new GgufException("tensor 'output.weight' present: BitNet b1.58 ties the output projection to token_embd, a separate one is not supported");
@@ -48,7 +52,7 @@ public record Weights(F16Matrix embedding, MemorySegment outputNorm, List<Layer>
                     i2s(gguf, p + "ffn_up.weight", c.dim(), c.ffnDim()),
                     f32(gguf, p + "ffn_sub_norm.weight", c.ffnDim()),
                     i2s(gguf, p + "ffn_down.weight", c.ffnDim(), c.dim())));
-            progress.accept(i + 1);
+            progress.progress("tensors", i + 1, c.layers());
         }
         return new Weights(embedding, outputNorm, List.copyOf(layers));
     }
@@ -104,9 +108,23 @@ public record Weights(F16Matrix embedding, MemorySegment outputNorm, List<Layer>
         return new GgufException("tensor '" + name + "' holds the unused I2_S code 3 near byte " + at + ": the file is corrupt");
     }
 
-    /** The I2_S matrices of a layer with their tensor names, for whole-model passes. */
-    public static List<java.util.Map.Entry<String, TernaryMatrix>> ternaryTensors(Weights w) {
-        var out = new ArrayList<java.util.Map.Entry<String, TernaryMatrix>>();
+    /** The same weights with the ternary matrices replaced, in {@link #ternaryTensors} order. */
+    public Weights withTernary(List<TernaryWeights> replacement) {
+        if (replacement.size() != 7 * layers.size())
+            throw new IllegalArgumentException(replacement.size() + " ternary matrices for " + layers.size() + " layers");
+        List<Layer> out = new ArrayList<>(layers.size());
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            List<TernaryWeights> r = replacement.subList(7 * i, 7 * i + 7);
+            out.add(new Layer(l.attnNorm(), r.get(0), r.get(1), r.get(2), l.attnSubNorm(), r.get(3), l.ffnNorm(),
+                    r.get(4), r.get(5), l.ffnSubNorm(), r.get(6)));
+        }
+        return new Weights(embedding, outputNorm, List.copyOf(out));
+    }
+
+    /** The ternary matrices of every layer with their tensor names, for whole-model passes. */
+    public static List<java.util.Map.Entry<String, TernaryWeights>> ternaryTensors(Weights w) {
+        var out = new ArrayList<java.util.Map.Entry<String, TernaryWeights>>();
         for (int i = 0; i < w.layers().size(); i++) {
             Layer l = w.layers().get(i);
             String p = "blk." + i + ".";

@@ -39,6 +39,16 @@ public final class GgufTokenizer {
         }
     }
 
+    /**
+     * The tokenizer of a model whose vocabulary has {@code vocabSize} tokens: {@link #validate} first, so a
+     * tokenizer that does not fit the model is refused by name.
+     */
+    public static Tokenizer load(GgufFile g, int vocabSize, PreTokenizer mode) throws GgufException {
+        validate(g, vocabSize);
+        if (!g.has("tokenizer.ggml.tokens")) throw new GgufException(g.path().getFileName() + " holds no tokenizer (tokenizer.ggml.tokens)");
+        return load(g, mode);
+    }
+
     public static Tokenizer load(GgufFile g, PreTokenizer mode) throws GgufException {
         String model = g.getString("tokenizer.ggml.model");
         if (!model.equals("gpt2"))

@@ -1,6 +1,10 @@
-package io.bitnet4j.model;
+package io.bitnet4j.generation;
 
+import io.bitnet4j.gguf.GgufException;
+import io.bitnet4j.model.ContextOverflowException;
+import io.bitnet4j.model.Session;
 import io.bitnet4j.sampling.Sampler;
+import io.bitnet4j.tokenizer.GgufTokenizer;
 import io.bitnet4j.tokenizer.StreamingDecoder;
 import io.bitnet4j.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -10,6 +14,14 @@ import java.util.List;
  * Token-by-token generation on a {@link Session}: feeds a prompt, samples, streams text pieces to a
  * listener, and stops on end-of-generation tokens, stop strings, the token limit, cancellation or a full
  * context. The session keeps its KV cache afterwards, so a chat can continue from where generation stopped.
+ *
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("ggml-model-i2_s.gguf"));
+ *      Session session = model.newSession()) {
+ *     Generator generator = Generator.of(session, SamplerChain.from(SamplingParams.greedyParams()));
+ *     generator.generate("The capital of France is", 64, piece -> { System.out.print(piece); return true; });
+ * }
+ * }</pre>
  */
 public final class Generator {
 
@@ -50,9 +62,32 @@ public final class Generator {
     private final Sampler sampler;
 
     public Generator(Session session, Tokenizer tokenizer, Sampler sampler) {
-        this.session = session;
-        this.tokenizer = tokenizer;
-        this.sampler = sampler;
+        this.session = java.util.Objects.requireNonNull(session, "session");
+        this.tokenizer = java.util.Objects.requireNonNull(tokenizer, "tokenizer");
+        this.sampler = java.util.Objects.requireNonNull(sampler, "sampler");
+    }
+
+    /**
+     * A generator with the tokenizer stored in the session's model file (checked against the model's vocabulary).
+     *
+     * @throws GgufException if the file's tokenizer is missing, unsupported or does not fit the model
+     */
+    public static Generator of(Session session, Sampler sampler) throws GgufException {
+        var model = session.model();
+        return new Generator(session, GgufTokenizer.load(model.gguf(), model.config().vocabSize(), null), sampler);
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    /** Encodes {@code prompt} (BOS first when the tokenizer asks for it) and generates up to maxTokens. */
+    public Result generate(String prompt, int maxTokens, Listener listener) {
+        return generate(tokenizer.encodeWithBos(prompt, false), maxTokens, List.of(), listener);
     }
 
     /**

@@ -1,5 +1,6 @@
-package io.bitnet4j.model;
+package io.bitnet4j.synthetic;
 
+import io.bitnet4j.ProgressListener;
 import io.bitnet4j.gguf.GgufType;
 import io.bitnet4j.gguf.GgufWriter;
 import java.io.IOException;
@@ -122,13 +123,8 @@ public final class SyntheticModel {
         write(out, spec, vocab, seed, null);
     }
 
-    /** Progress callback: bytes of tensor data written so far, out of the total. */
-    @FunctionalInterface
-    public interface Progress {
-        void update(long done, long total);
-    }
-
-    static void write(Path out, Spec spec, Vocabulary vocab, long seed, Progress progress) throws IOException {
+    /** Writes the model, reporting the bytes of tensor data written (stage "writing"). */
+    public static void write(Path out, Spec spec, Vocabulary vocab, long seed, ProgressListener progress) throws IOException {
         Vocabulary v = vocab != null ? vocab : generateVocabulary(spec.vocab(), seed);
         if (v.tokens().size() != spec.vocab())
             throw new IllegalArgumentException("vocabulary has " + v.tokens().size() + " tokens, spec says " + spec.vocab());
@@ -136,7 +132,7 @@ public final class SyntheticModel {
         putMetadata(w, spec, v);
         long total = addTensors(w, spec, seed, progress);
         w.write(out);
-        if (progress != null) progress.update(total, total);
+        if (progress != null) progress.progress("writing", total, total);
     }
 
     /** The 24 keys in the official order (spec §1.3), with the official value types. */
@@ -175,7 +171,7 @@ public final class SyntheticModel {
             + "{% if add_generation_prompt %}BITNETAssistant: {% endif %}";
 
     /** Declares every tensor in the official order; data is generated while writing. Returns the data byte total. */
-    private static long addTensors(GgufWriter w, Spec s, long seed, Progress progress) {
+    private static long addTensors(GgufWriter w, Spec s, long seed, ProgressListener progress) {
         SplittableRandom root = new SplittableRandom(seed);
         long e = s.nEmbd(), kv = s.nEmbdKv(), ff = s.nFf();
         long[] total = {0};
@@ -196,7 +192,7 @@ public final class SyntheticModel {
                         case I2_S -> writeTernary(sink, elements, shape[0], r);
                     }
                     done[0] += bytes;
-                    if (progress != null) progress.update(done[0], total[0]);
+                    if (progress != null) progress.progress("writing", done[0], total[0]);
                 });
             }
         }
@@ -520,7 +516,7 @@ public final class SyntheticModel {
         long start = System.nanoTime();
         System.err.println("writing " + spec + " to " + out);
         int[] lastPercent = {-1};
-        write(out, spec, null, seed, (done, total) -> {
+        write(out, spec, null, seed, (stage, done, total) -> {
             int pct = (int) (100 * done / Math.max(1, total));
             if (pct / 5 != lastPercent[0] / 5) {
                 lastPercent[0] = pct;
