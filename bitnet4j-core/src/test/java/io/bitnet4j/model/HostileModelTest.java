@@ -168,8 +168,8 @@ class HostileModelTest {
             v.tensors.remove("token_embd.weight");
         }, "vocab_size", "token_embd.weight"));
 
-        cases.add(hostile("wrong architecture", v -> v.set("general.architecture", GgufValueType.STRING, "llama"),
-                "unsupported architecture 'llama'", "general.architecture"));
+        cases.add(hostile("wrong architecture", v -> v.set("general.architecture", GgufValueType.STRING, "qwen2"),
+                "unsupported architecture 'qwen2'", "general.architecture"));
         cases.add(hostile("architecture name without its keys", v -> v.set("general.architecture", GgufValueType.STRING, "bitnet-25"),
                 "missing metadata key 'bitnet-25."));
         cases.add(hostile("embedding_length as a string", v -> v.set(A + "embedding_length", GgufValueType.STRING, "128"),
