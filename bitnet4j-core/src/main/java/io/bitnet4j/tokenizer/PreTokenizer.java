@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  *   <li>{@link #BITNET_CPP_COMPAT}: what bitnet.cpp does with the official GGUF, which lacks
  *       {@code tokenizer.ggml.pre}: llama.cpp's default BPE pre-tokenizer, four regexes applied in sequence,
  *       without ignore_merges. Only for parity with bitnet.cpp.</li>
+ *   <li>{@link #FALCON3}: llama.cpp's {@code falcon3} pre-tokenizer (Falcon3, including its 1.58-bit models):
+ *       punctuation and ASCII symbol runs, GPT-2's pattern, then every ASCII digit on its own.</li>
  * </ul>
  *
  * <p>A sequence of regexes works like this: the text starts as one piece; each regex in turn is run over every
@@ -42,7 +44,12 @@ public enum PreTokenizer {
             // written out here so a lone whitespace char before a non-space stays one piece either way.
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
             "\\p{N}+",
-            "[0-9][0-9][0-9]");
+            "[0-9][0-9][0-9]"),
+
+    FALCON3(false,
+            "[\\p{P}\\$\\+<=>\\^~\\|`]+",
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+            "[0-9]");
 
     private static final String UNICODE_SPACE = "\\p{IsWhite_Space}";
 
@@ -70,6 +77,7 @@ public enum PreTokenizer {
         return switch (pre) {
             case "llama-bpe", "llama3", "llama-v3" -> LLAMA3;
             case "default" -> BITNET_CPP_COMPAT;
+            case "falcon3" -> FALCON3;
             default -> throw new IllegalArgumentException("unsupported tokenizer.ggml.pre: " + pre);
         };
     }

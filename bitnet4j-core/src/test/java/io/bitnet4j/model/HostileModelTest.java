@@ -252,8 +252,8 @@ class HostileModelTest {
         cases.add(hostile("eos id 2^32-1", v -> v.u32("tokenizer.ggml.eos_token_id", 0xFFFF_FFFFL), "tokenizer.ggml.eos_token_id"));
         cases.add(hostile("padding id negative", v -> v.set("tokenizer.ggml.padding_token_id", GgufValueType.INT32, -2),
                 "tokenizer.ggml.padding_token_id", "-2"));
-        cases.add(hostile("unsupported tokenizer model", v -> v.set("tokenizer.ggml.model", GgufValueType.STRING, "llama"),
-                "tokenizer.ggml.model", "'llama'"));
+        cases.add(hostile("unsupported tokenizer model", v -> v.set("tokenizer.ggml.model", GgufValueType.STRING, "bert"),
+                "tokenizer.ggml.model", "'bert'"));
         return cases.stream();
     }
 
