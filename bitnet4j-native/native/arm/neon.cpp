@@ -6,12 +6,11 @@
 
 #include "../internal.h"
 
-#define B4J_HIDDEN __attribute__((visibility("hidden")))
-
+/* Shared with neon_dotprod.cpp, hence external linkage; hidden like every symbol outside the B4J_API. */
 extern "C" {
-B4J_HIDDEN void b4j_neon_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
-B4J_HIDDEN void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
-                                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+void b4j_neon_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
+void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                       float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 }
 
 namespace {
