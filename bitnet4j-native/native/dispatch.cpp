@@ -20,6 +20,24 @@
 #define B4J_VERSION "0.0.0"
 #endif
 
+namespace {
+
+/* The argument checks every entry point shares. */
+template <typename... P>
+inline bool nonnull(const P *...p) { return ((p != nullptr) && ...); }
+
+/* 0 <= m_begin <= m_end <= M: the caller's row slice lies inside the matrix. */
+inline bool rows_ok(int64_t M, int64_t m_begin, int64_t m_end) {
+    return 0 <= m_begin && m_begin <= m_end && m_end <= M;
+}
+
+/* A GEMM output: T >= 0 tokens, rows of y at least M apart, and a row slice inside the matrix. */
+inline bool out_ok(int64_t M, int64_t T, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    return T >= 0 && ldy >= M && rows_ok(M, m_begin, m_end);
+}
+
+}  // namespace
+
 extern "C" {
 
 static const char *const ISA_NAMES[B4J_ISA_COUNT] = {"scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"};
@@ -130,7 +148,7 @@ static const b4j_kernels *resolve(int isa) {
 }
 
 int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
-    if (!x || !q || !scale || !sum || n <= 0 || rows < 0) return B4J_EBADARG;
+    if (!nonnull(x, q, scale, sum) || n <= 0 || rows < 0) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->quantize_i8s ? k->quantize_i8s : b4j_kernels_ref.quantize_i8s)(x, n, rows, q, scale, sum);
@@ -140,9 +158,8 @@ int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows, int8_t *q
 int b4j_i2s_gemm(int isa, const uint8_t *w, float w_scale, int64_t M, int64_t K,
                  const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (!w || !q || !act_scale || !act_sum || !y) return B4J_EBADARG;
-    if (M <= 0 || K <= 0 || K % B4J_I2S_BLOCK != 0 || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(w, q, act_scale, act_sum, y)) return B4J_EBADARG;
+    if (M <= 0 || K <= 0 || K % B4J_I2S_BLOCK != 0 || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->i2s_gemm ? k->i2s_gemm : b4j_kernels_ref.i2s_gemm)(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
@@ -151,8 +168,7 @@ int b4j_i2s_gemm(int isa, const uint8_t *w, float w_scale, int64_t M, int64_t K,
 
 int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K, const uint16_t *x, int64_t T,
                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (!w || !x || !y || M <= 0 || K <= 0 || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(w, x, y) || M <= 0 || K <= 0 || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->f16_gemm ? k->f16_gemm : b4j_kernels_ref.f16_gemm)(w, K, x, T, y, ldy, m_begin, m_end);
@@ -161,8 +177,7 @@ int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K, const uint16_
 
 int b4j_i8_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, int8_t *q, float *scales,
                          int64_t m_begin, int64_t m_end) {
-    if (!f16 || !q || !scales || M <= 0 || K <= 0) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(f16, q, scales) || M <= 0 || K <= 0 || !rows_ok(M, m_begin, m_end)) return B4J_EBADARG;
     b4j_ref_i8_quantize_rows(f16, K, q, scales, m_begin, m_end);
     return B4J_OK;
 }
@@ -170,10 +185,9 @@ int b4j_i8_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, int8_t *q, f
 int b4j_i8_gemm(int isa, const int8_t *w, const float *w_scales, int64_t M, int64_t K,
                 const int8_t *q, const float *act_scale, int64_t T, float *y, int64_t ldy,
                 int64_t m_begin, int64_t m_end) {
-    if (!w || !w_scales || !q || !act_scale || !y) return B4J_EBADARG;
+    if (!nonnull(w, w_scales, q, act_scale, y)) return B4J_EBADARG;
     /* K <= 65536 keeps every dot inside int32: |dot| <= 127 * 128 * 65536 = 2^30 - 2^23 */
-    if (M <= 0 || K <= 0 || K > 65536 || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (M <= 0 || K <= 0 || K > 65536 || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->i8_gemm ? k->i8_gemm : b4j_kernels_ref.i8_gemm)(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
@@ -188,8 +202,7 @@ static int q4_shape_ok(int64_t M, int64_t K) {
 
 int b4j_q4_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, uint8_t *q, float *scales,
                          int64_t m_begin, int64_t m_end) {
-    if (!f16 || !q || !scales || !q4_shape_ok(M, K)) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(f16, q, scales) || !q4_shape_ok(M, K) || !rows_ok(M, m_begin, m_end)) return B4J_EBADARG;
     b4j_ref_q4_quantize_rows(f16, K, q, scales, m_begin, m_end);
     return B4J_OK;
 }
@@ -197,9 +210,8 @@ int b4j_q4_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, uint8_t *q, 
 int b4j_q4_gemm(int isa, const uint8_t *w, const float *w_scales, int64_t M, int64_t K,
                 const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (!w || !w_scales || !q || !act_scale || !act_sum || !y) return B4J_EBADARG;
-    if (!q4_shape_ok(M, K) || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(w, w_scales, q, act_scale, act_sum, y)) return B4J_EBADARG;
+    if (!q4_shape_ok(M, K) || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->q4_gemm ? k->q4_gemm : b4j_kernels_ref.q4_gemm)(w, w_scales, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
@@ -207,13 +219,13 @@ int b4j_q4_gemm(int isa, const uint8_t *w, const float *w_scales, int64_t M, int
 }
 
 int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n) {
-    if (!src || !dst || n < 0) return B4J_EBADARG;
+    if (!nonnull(src, dst) || n < 0) return B4J_EBADARG;
     for (int64_t i = 0; i < n; i++) dst[i] = b4j_ref_f16_to_f32(src[i]);
     return B4J_OK;
 }
 
 int b4j_f32_to_f16(const float *src, uint16_t *dst, int64_t n) {
-    if (!src || !dst || n < 0) return B4J_EBADARG;
+    if (!nonnull(src, dst) || n < 0) return B4J_EBADARG;
     for (int64_t i = 0; i < n; i++) dst[i] = b4j_ref_f32_to_f16(src[i]);
     return B4J_OK;
 }
@@ -253,17 +265,15 @@ int64_t b4j_lut_packed_bytes(int layout, int64_t M, int64_t K) {
 }
 
 int b4j_lut_pack(int layout, const uint8_t *i2s, int64_t M, int64_t K, uint8_t *out, int64_t m_begin, int64_t m_end) {
-    if (!i2s || !out || !lut_shape_ok(layout, M, K)) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(i2s, out) || !lut_shape_ok(layout, M, K) || !rows_ok(M, m_begin, m_end)) return B4J_EBADARG;
     return b4j_lut_pack_rows(layout, i2s, M, K, out, m_begin, m_end);
 }
 
 int b4j_lut_gemm(int isa, int layout, const uint8_t *packed, float w_scale, int64_t M, int64_t K,
                  const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (!packed || !q || !act_scale || !act_sum || !y) return B4J_EBADARG;
-    if (!lut_shape_ok(layout, M, K) || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(packed, q, act_scale, act_sum, y)) return B4J_EBADARG;
+    if (!lut_shape_ok(layout, M, K) || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     b4j_lut_gemm_fn fn = 0;
     if (isa == B4J_ISA_AUTO) {
         fn = b4j_isa_active() != B4J_ISA_SCALAR ? lut_simd(layout, lut_simd_isa(layout)) : 0;
