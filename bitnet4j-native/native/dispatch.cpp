@@ -1,6 +1,8 @@
 /* Public entry points: argument checks, CPU feature detection and runtime dispatch to one kernel file. */
 #include <stdint.h>
 
+#include <atomic>
+
 #include "internal.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -104,15 +106,16 @@ static const b4j_kernels *table(int isa) {
 const char *b4j_version(void) { return B4J_VERSION; }
 
 /* CPUID traps to the hypervisor in a VM (microseconds each) and every kernel call resolves its ISA, so the
- * answers are computed once. Racing first callers compute the same values; int stores are atomic here. */
+ * answers are computed once. Racing first callers compute and store the same value, and the mask publishes
+ * no other data, so relaxed loads and stores are enough. */
 static int supported_isas(void) {
-    static volatile int mask = -1;
-    int m = mask;
+    static std::atomic<int> mask{-1};
+    int m = mask.load(std::memory_order_relaxed);
     if (m < 0) {
         m = 1 << B4J_ISA_SCALAR;
         for (int isa = 0; isa < B4J_ISA_COUNT; isa++)
             if (table(isa) != 0 && cpu_has(isa)) m |= 1 << isa;
-        mask = m;
+        mask.store(m, std::memory_order_relaxed);
     }
     return m;
 }
@@ -130,14 +133,19 @@ int b4j_isa_best(void) {
     return B4J_ISA_SCALAR;
 }
 
-/* Written once at selection time; a plain int read is enough for the callers' use (set before work). */
-static volatile int selected_isa = B4J_ISA_AUTO;
+/* Written at selection time, which callers do before starting work. Like the mask it is one self-contained
+ * int that publishes no other data, so relaxed order is enough; it is read once per call, so a concurrent
+ * select yields either the old or the new ISA, never a mix. */
+static std::atomic<int> selected_isa{B4J_ISA_AUTO};
 
-int b4j_isa_active(void) { return selected_isa == B4J_ISA_AUTO ? b4j_isa_best() : selected_isa; }
+int b4j_isa_active(void) {
+    const int isa = selected_isa.load(std::memory_order_relaxed);
+    return isa == B4J_ISA_AUTO ? b4j_isa_best() : isa;
+}
 
 int b4j_isa_select(int isa) {
     if (isa != B4J_ISA_AUTO && !b4j_isa_supported(isa)) return B4J_EISA;
-    selected_isa = isa;
+    selected_isa.store(isa, std::memory_order_relaxed);
     return B4J_OK;
 }
 
