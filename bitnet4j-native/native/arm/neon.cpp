@@ -281,6 +281,12 @@ void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
     f16_gemm_rows(w, K, x, T, y, ldy, m_begin, m_end);
 }
 
-extern const b4j_kernels b4j_kernels_neon = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm, q4_gemm};
+extern const b4j_kernels b4j_kernels_neon = {
+    .quantize_i8s = b4j_neon_quantize_i8s,
+    .i2s_gemm = i2s_gemm,
+    .f16_gemm = b4j_neon_f16_gemm,
+    .i8_gemm = i8_gemm,
+    .q4_gemm = q4_gemm,
+};
 
 }  /* extern "C" */
