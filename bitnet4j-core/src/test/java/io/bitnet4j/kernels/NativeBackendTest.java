@@ -16,7 +16,9 @@ class NativeBackendTest {
     void reportsIsas() {
         assertTrue(NativeBackend.supportedIsas().contains("scalar"));
         assertTrue(NativeBackend.supportedIsas().contains(NativeBackend.bestIsa()));
-        assertEquals("0.1.0", NativeBackend.libraryVersion());
+        // Maven's version (-DB4J_VERSION), not a standalone CMake build's "dev"; not pinned: ${revision} moves
+        String version = NativeBackend.libraryVersion();
+        assertTrue(version.matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), version);
     }
 
     @Test
