@@ -42,7 +42,9 @@ inline bool out_ok(int64_t M, int64_t T, int64_t ldy, int64_t m_begin, int64_t m
 
 extern "C" {
 
-static const char *const ISA_NAMES[B4J_ISA_COUNT] = {"scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"};
+/* The one list of ISA names, indexed by B4J_ISA_* (Java reads it through b4j_isa_count / b4j_isa_name). */
+static const char *const ISA_NAMES[] = {"scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"};
+static_assert(sizeof ISA_NAMES / sizeof ISA_NAMES[0] == B4J_ISA_COUNT, "one name per B4J_ISA_* id");
 
 #if defined(__x86_64__) || defined(_M_X64)
 static unsigned long long xgetbv0(void) {
@@ -119,6 +121,8 @@ static int supported_isas(void) {
     }
     return m;
 }
+
+int b4j_isa_count(void) { return B4J_ISA_COUNT; }
 
 int b4j_isa_supported(int isa) {
     return isa >= 0 && isa < B4J_ISA_COUNT && (supported_isas() >> isa) & 1;

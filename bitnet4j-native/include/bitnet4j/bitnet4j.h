@@ -58,6 +58,10 @@ extern "C" {
 /* Library version string, e.g. "0.1.0". */
 B4J_API const char *b4j_version(void);
 
+/* Number of ISA ids, B4J_ISA_COUNT of the library actually loaded: ids 0 .. b4j_isa_count() - 1 name an ISA
+ * (b4j_isa_name). Bindings build their ISA list from these two calls instead of keeping a copy. */
+B4J_API int b4j_isa_count(void);
+
 /* 1 if the ISA was compiled into this library and the running CPU supports it, else 0. */
 B4J_API int b4j_isa_supported(int isa);
 

@@ -40,9 +40,11 @@ public final class NativeLut {
             MemorySegment actSum, int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
         int isa = isaOrNull == null ? NativeKernels.ISA_AUTO : NativeBackend.isaId(isaOrNull);
         int layout = LutMatrix.layoutId(w.layout());
-        if (isa != NativeKernels.ISA_AUTO && isa != NativeKernels.ISA_SCALAR) {
-            boolean pairs = layout == NativeKernels.LAYOUT_TL2 ? isa == NativeKernels.ISA_AVX2
-                    : isa == NativeKernels.ISA_NEON || isa == NativeKernels.ISA_NEON_DOTPROD;
+        if (isaOrNull != null && !isaOrNull.equals("scalar")) {
+            // the SIMD kernel of each layout, as b4j_lut_gemm pairs them (it answers EISA for both a wrong pair
+            // and a CPU without the ISA; a wrong pair is the caller's mistake)
+            boolean pairs = layout == NativeKernels.LAYOUT_TL2 ? isaOrNull.equals("avx2")
+                    : isaOrNull.equals("neon") || isaOrNull.equals("neon-dotprod");
             if (!pairs) throw new IllegalArgumentException("no " + w.layout() + " kernel for ISA " + isaOrNull);
             if (NativeKernels.b4j_isa_supported(isa) == 0)
                 throw new UnsupportedOperationException("ISA " + isaOrNull + " is not supported by this CPU or this build");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,13 @@ class NativeBackendTest {
         // Maven's version (-DB4J_VERSION), not a standalone CMake build's "dev"; not pinned: ${revision} moves
         String version = NativeBackend.libraryVersion();
         assertTrue(version.matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), version);
+    }
+
+    @Test
+    void isaNamesComeFromTheLibrary() {
+        // read through b4j_isa_count / b4j_isa_name; the names are public (bitnet4j.isa, the CLI's --isa)
+        assertEquals(List.of("scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"), NativeBackend.allIsas());
+        for (String isa : NativeBackend.supportedIsas()) assertEquals(isa, NativeBackend.select(isa).isa());
     }
 
     @Test
