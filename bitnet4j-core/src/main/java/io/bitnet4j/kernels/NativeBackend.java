@@ -75,8 +75,10 @@ public final class NativeBackend implements Kernels {
             return null;
         } catch (LinkageError | ClassNotFoundException e) {
             String platform = org.bytedeco.javacpp.Loader.getPlatform();
-            return "no native kernel library for " + platform + " on the class path (add io.bitnet4j:bitnet4j-core with classifier "
-                    + platform + ", or bitnet4j-platform): " + e;
+            // JavaCPP finds the natives as resources of the binding class: on the class path, in any jar; a module-path
+            // application does not see another module's jar this way, so there too it runs on the Vector API.
+            return "no native kernel library for " + platform + " could be loaded (put io.bitnet4j:bitnet4j-core with classifier "
+                    + platform + ", or bitnet4j-platform, on the class path): " + e;
         }
     }
 
