@@ -6,8 +6,11 @@ import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import io.bitnet4j.generation.Generation;
+import io.bitnet4j.generation.GenerationListener;
 import io.bitnet4j.model.Model;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A BitNet b1.58 model as a LangChain4j {@link ChatModel}, in this process: no server, no Python.
@@ -22,12 +25,15 @@ import java.util.List;
  * }
  * }</pre>
  *
- * <p>Thread-safe: concurrent calls each get their own session (KV cache) and decode in parallel on the one
- * {@link Model}. Messages go through the model's chat template; the response carries the token usage (prompt
- * tokens including BOS; generated tokens including a final end-of-turn token) and the finish reason (STOP at
- * the end of the turn or a stop sequence, LENGTH at maxTokens or a full context). Tools, JSON response formats
+ * <p>Thread-safe: concurrent calls decode together through a {@link io.bitnet4j.generation.BatchGenerator}
+ * (continuous batching: one pass over the weights per step for all of them; each reply is the one it gets alone),
+ * the chat model's own or one shared with other chat models on the same {@link Model}.
+ *
+ * <p>Messages go through the model's chat template; the response carries the token usage (prompt tokens
+ * including BOS; generated tokens including a final end-of-turn token) and the finish reason (STOP at the end
+ * of the turn or a stop sequence, LENGTH at maxTokens or a full context). Tools, JSON response formats
  * and non-text content fail with {@link dev.langchain4j.exception.UnsupportedFeatureException}. Interrupting a
- * calling thread stops its generation at the next token with a {@link LangChain4jException}.
+ * calling thread cancels its reply (its session is freed at the next step) with a {@link LangChain4jException}.
  */
 public final class BitNetChatModel implements ChatModel, AutoCloseable {
 
@@ -47,11 +53,16 @@ public final class BitNetChatModel implements ChatModel, AutoCloseable {
 
     @Override
     public ChatResponse doChat(ChatRequest request) {
-        ChatEngine.Reply reply = engine.reply(request, piece -> !Thread.currentThread().isInterrupted());
-        if (reply.cancelled())
-            throw new LangChain4jException("chat interrupted after " + reply.response().tokenUsage().outputTokenCount()
-                    + " generated tokens");
-        return reply.response();
+        Generation generation = engine.submit(request, GenerationListener.NONE);
+        try {
+            return engine.response(generation.completion().get());
+        } catch (InterruptedException e) {
+            generation.cancel(); // its session is free for others at the next step
+            Thread.currentThread().interrupt();
+            throw new LangChain4jException("chat interrupted: the reply was cancelled", e);
+        } catch (ExecutionException e) {
+            throw ChatEngine.translate(e.getCause());
+        }
     }
 
     @Override
@@ -66,7 +77,7 @@ public final class BitNetChatModel implements ChatModel, AutoCloseable {
 
     /** A token counter with this model's tokenizer and chat template. */
     public BitNetTokenCountEstimator tokenCountEstimator() {
-        return new BitNetTokenCountEstimator(engine);
+        return new BitNetTokenCountEstimator(engine.prompt());
     }
 
     /** The model's name in responses: the file's general.name, else its file name. */
@@ -74,7 +85,10 @@ public final class BitNetChatModel implements ChatModel, AutoCloseable {
         return engine.modelName();
     }
 
-    /** Frees the model if this chat model loaded it (modelPath); a shared model stays open for its owner. */
+    /**
+     * Stops the chat model's own batch generator (replies still running fail) and frees the model if this chat
+     * model loaded it (modelPath); a shared generator or model stays open for its owner.
+     */
     @Override
     public void close() {
         engine.close();

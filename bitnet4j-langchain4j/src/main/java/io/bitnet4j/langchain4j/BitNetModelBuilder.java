@@ -2,16 +2,19 @@ package io.bitnet4j.langchain4j;
 
 import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import io.bitnet4j.generation.BatchGenerator;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.OutputType;
 import io.bitnet4j.tokenizer.ChatTemplate;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
- * The settings both BitNet chat models are built with: where the model comes from (a file to load, or a
- * {@link Model} shared with other chat models), how a loaded file runs ({@code threads}, {@code outputType},
- * {@code modelOptions}), and the default request parameters. Sampling values left unset take bitnet4j's
+ * The settings both BitNet chat models are built with: where the model comes from (a file to load, a
+ * {@link Model} shared with other chat models, or a shared {@link BatchGenerator} over one), how a loaded file runs
+ * ({@code threads}, {@code outputType}, {@code modelOptions}), how replies are batched ({@code parallel},
+ * {@code timeout}), and the default request parameters. Sampling values left unset take bitnet4j's
  * llama.cpp-like defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); {@code maxTokens} unset
  * means until the end of the turn or a full context.
  *
@@ -25,6 +28,9 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
     private Integer threads;
     private OutputType outputType;
     private Model.Options modelOptions;
+    private BatchGenerator batchGenerator;
+    private Integer parallel;
+    private Duration timeout;
     private ChatTemplate chatTemplate;
     private ChatRequestParameters defaultRequestParameters;
     private final BitNetChatRequestParameters.Builder parameters = BitNetChatRequestParameters.builder();
@@ -71,6 +77,32 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
     /** Every other option of a loaded file (backend, context length, ...); threads and outputType override it. */
     public B modelOptions(Model.Options modelOptions) {
         this.modelOptions = modelOptions;
+        return self();
+    }
+
+    /**
+     * A running {@link BatchGenerator} to share: the replies of every chat model given it decode together, in one
+     * pass over the weights per step. Its owner closes it (then the Model). Without one, a chat model starts its
+     * own generator on its first request (its own concurrent replies decode together) and stops it on
+     * {@code close()}.
+     */
+    public B batchGenerator(BatchGenerator batchGenerator) {
+        this.batchGenerator = batchGenerator;
+        return self();
+    }
+
+    /**
+     * Replies the chat model's own generator decodes at once (default 4); more wait in its queue. Each holds a KV
+     * cache of the whole context, allocated on the first request.
+     */
+    public B parallel(Integer parallel) {
+        this.parallel = parallel;
+        return self();
+    }
+
+    /** How long one reply may take, waiting for a session included; then it fails with a TimeoutException. */
+    public B timeout(Duration timeout) {
+        this.timeout = timeout;
         return self();
     }
 
@@ -172,17 +204,35 @@ public abstract class BitNetModelBuilder<B extends BitNetModelBuilder<B>> {
     }
 
     private ChatEngine openEngine() {
-        if (model != null && modelPath != null) throw new IllegalArgumentException("set modelPath or model, not both");
-        if (model != null) {
+        if (timeout != null && (timeout.isNegative() || timeout.isZero()))
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        ChatEngine.Batching batching = batching();
+        Model shared = batchGenerator != null ? batchGenerator.model() : model;
+        if (modelPath != null && shared != null)
+            throw new IllegalArgumentException("set modelPath or a shared model (model or batchGenerator), not both");
+        if (shared != null) {
+            if (model != null && model != shared)
+                throw new IllegalArgumentException("the batchGenerator runs another Model than the one given as model");
             if (threads != null || outputType != null || modelOptions != null)
                 throw new IllegalArgumentException("threads, outputType and modelOptions apply when the chat model loads"
                         + " modelPath; a shared Model runs with the options it was loaded with");
-            return ChatEngine.shared(model, chatTemplate);
+            return ChatEngine.shared(shared, chatTemplate, batching, timeout);
         }
         if (modelPath == null) throw new IllegalArgumentException("modelPath is required (or a loaded model to share)");
         Model.Options.Builder options = modelOptions != null ? modelOptions.toBuilder() : Model.Options.builder();
         if (threads != null) options.threads(threads);
         if (outputType != null) options.outputType(outputType);
-        return ChatEngine.load(modelPath, options.build(), chatTemplate);
+        return ChatEngine.load(modelPath, options.build(), chatTemplate, batching, timeout);
+    }
+
+    /** The shared generator, or the settings of the chat model's own (checked now, started on the first request). */
+    private ChatEngine.Batching batching() {
+        if (batchGenerator != null) {
+            if (parallel != null)
+                throw new IllegalArgumentException("parallel sets the chat model's own generator; a shared batchGenerator keeps its own settings");
+            return new ChatEngine.Batching(batchGenerator, null);
+        }
+        BatchGenerator.Config config = BatchGenerator.Config.defaults();
+        return new ChatEngine.Batching(null, parallel != null ? config.withParallel(parallel) : config);
     }
 }

@@ -22,36 +22,36 @@ import java.util.List;
  */
 public final class BitNetTokenCountEstimator implements TokenCountEstimator {
 
-    private final ChatEngine engine;
+    private final ChatPrompt prompt;
     private final int emptyPrompt; // BOS and the assistant prefix
 
     /** Counts for a loaded model, with the chat template its file names (else {@link ChatTemplate#BITNET}). */
     public BitNetTokenCountEstimator(Model model) {
-        this(ChatEngine.shared(model, null));
+        this(ChatPrompt.of(model, null));
     }
 
     /** Counts for a loaded model and a given chat template. */
     public BitNetTokenCountEstimator(Model model, ChatTemplate template) {
-        this(ChatEngine.shared(model, template));
+        this(ChatPrompt.of(model, template));
     }
 
-    BitNetTokenCountEstimator(ChatEngine engine) {
-        this.engine = engine;
-        this.emptyPrompt = engine.prompt(List.of()).length;
+    BitNetTokenCountEstimator(ChatPrompt prompt) {
+        this.prompt = prompt;
+        this.emptyPrompt = prompt.encode(List.of()).length;
     }
 
     @Override
     public int estimateTokenCountInText(String text) {
-        return engine.tokenizer().encode(text, false).length;
+        return prompt.tokenizer().encode(text, false).length;
     }
 
     @Override
     public int estimateTokenCountInMessage(ChatMessage message) {
-        return engine.prompt(List.of(message)).length - emptyPrompt;
+        return prompt.encode(List.of(message)).length - emptyPrompt;
     }
 
     @Override
     public int estimateTokenCountInMessages(Iterable<ChatMessage> messages) {
-        return engine.prompt(messages).length;
+        return prompt.encode(messages).length;
     }
 }

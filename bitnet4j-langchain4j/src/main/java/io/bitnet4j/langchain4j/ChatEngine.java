@@ -1,62 +1,71 @@
 package io.bitnet4j.langchain4j;
 
 import dev.langchain4j.data.message.AiMessage;
-import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.exception.InvalidRequestException;
+import dev.langchain4j.exception.LangChain4jException;
+import dev.langchain4j.exception.RateLimitException;
+import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
+import io.bitnet4j.generation.BatchGenerator;
+import io.bitnet4j.generation.Completion;
+import io.bitnet4j.generation.Generation;
+import io.bitnet4j.generation.GenerationListener;
+import io.bitnet4j.generation.GenerationRequest;
+import io.bitnet4j.generation.GenerationTimeoutException;
 import io.bitnet4j.generation.Generator;
+import io.bitnet4j.generation.QueueFullException;
 import io.bitnet4j.gguf.GgufException;
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.model.ContextOverflowException;
 import io.bitnet4j.model.Model;
-import io.bitnet4j.model.Session;
 import io.bitnet4j.tokenizer.ChatTemplate;
-import io.bitnet4j.tokenizer.GgufTokenizer;
-import io.bitnet4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Objects;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
 
 /**
- * What both chat models run on: one {@link Model} (loaded here or shared by the caller), its tokenizer and chat
- * template. Thread-safe: every reply has its own {@link Session} (a KV cache sized to the prompt and the token
- * limit) and its own sampler, and the Model serializes the matrix work of concurrent replies.
+ * What both chat models run on: a {@link Model}, its tokenizer and chat template, and the {@link BatchGenerator}
+ * that decodes concurrent replies together (continuous batching: one pass over the weights per step for every
+ * running reply, each reply the same as alone). The generator is either shared by the caller between chat models
+ * or the engine's own, started on the first request. Thread-safe.
  */
 final class ChatEngine implements AutoCloseable {
 
-    /** One generated reply, or a cancelled one (the listener asked to stop). */
-    record Reply(ChatResponse response, boolean cancelled) {}
+    /** How the engine gets its generator: the caller's, or its own with these settings. */
+    record Batching(BatchGenerator shared, BatchGenerator.Config ownConfig) {}
 
     private final Model model;
     private final boolean ownsModel;
-    private final Tokenizer tokenizer;
-    private final ChatTemplate template;
+    private final ChatPrompt prompt;
     private final String modelName;
+    private final Batching batching;
+    private final Duration timeout; // per reply, or null
+    private BatchGenerator ownGenerator; // guarded by this; started on the first request
+    private boolean closed;             // guarded by this
 
-    private ChatEngine(Model model, boolean ownsModel, ChatTemplate template) throws GgufException {
+    private ChatEngine(Model model, boolean ownsModel, ChatPrompt prompt, Batching batching, Duration timeout) {
         this.model = model;
         this.ownsModel = ownsModel;
-        this.tokenizer = GgufTokenizer.load(model.gguf(), model.config().vocabSize(), null);
-        this.template = template != null ? template
-                : Objects.requireNonNullElse(ChatTemplate.detect(tokenizer.chatTemplate()), ChatTemplate.BITNET);
+        this.prompt = prompt;
         this.modelName = modelName(model.gguf());
+        this.batching = batching;
+        this.timeout = timeout;
     }
 
     /** An engine over a Model the caller owns (and closes). */
-    static ChatEngine shared(Model model, ChatTemplate template) {
-        try {
-            return new ChatEngine(model, false, template);
-        } catch (GgufException e) {
-            throw new IllegalArgumentException("the model's tokenizer cannot be used: " + e.getMessage(), e);
-        }
+    static ChatEngine shared(Model model, ChatTemplate template, Batching batching, Duration timeout) {
+        ChatPrompt prompt = batching.shared() != null ? ChatPrompt.of(batching.shared().tokenizer(), template) : ChatPrompt.of(model, template);
+        return new ChatEngine(model, false, prompt, batching, timeout);
     }
 
     /** Loads the file; the engine closes the Model with {@link #close()}. */
-    static ChatEngine load(Path path, Model.Options options, ChatTemplate template) {
+    static ChatEngine load(Path path, Model.Options options, ChatTemplate template, Batching batching, Duration timeout) {
         if (!Files.exists(path)) throw new IllegalArgumentException("model file not found: " + path.toAbsolutePath() + " (modelPath)");
         if (!Files.isRegularFile(path)) throw new IllegalArgumentException("modelPath is not a file: " + path.toAbsolutePath());
         Model model;
@@ -68,23 +77,16 @@ final class ChatEngine implements AutoCloseable {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
         try {
-            return new ChatEngine(model, true, template);
-        } catch (GgufException | RuntimeException e) {
+            return new ChatEngine(model, true, ChatPrompt.of(model, template), batching, timeout);
+        } catch (RuntimeException e) {
             model.close();
-            throw new IllegalArgumentException("cannot use the tokenizer of " + path + ": " + e.getMessage(), e);
+            throw e;
         }
     }
 
-    Model model() {
-        return model;
-    }
-
-    Tokenizer tokenizer() {
-        return tokenizer;
-    }
-
-    ChatTemplate template() {
-        return template;
+    /** The model's tokenizer and chat template. */
+    ChatPrompt prompt() {
+        return prompt;
     }
 
     /** The file's general.name, else its file name without the extension: what responses name as their model. */
@@ -92,44 +94,57 @@ final class ChatEngine implements AutoCloseable {
         return modelName;
     }
 
-    /** The ids the model reads for these messages: BOS, the messages through the template, the assistant prefix. */
-    int[] prompt(Iterable<ChatMessage> messages) {
-        return template.encodePrompt(tokenizer, ChatMessages.toTemplate(messages));
-    }
-
     /**
-     * Generates the reply to a request whose parameters are already merged with the model's defaults. The
-     * listener receives the text as it is generated and returns false to cancel.
+     * Queues the reply to a request whose parameters are already merged with the model's defaults; the listener
+     * hears on the generator's scheduler thread (it must return at once).
      *
      * @throws dev.langchain4j.exception.UnsupportedFeatureException for what BitNet models cannot do
      * @throws InvalidRequestException for out-of-range values and a prompt larger than the context
+     * @throws RateLimitException      when every session is busy and the generator's queue is full
      */
-    Reply reply(ChatRequest request, Generator.Listener listener) {
+    Generation submit(ChatRequest request, GenerationListener listener) {
         ReplySettings settings;
         try {
             settings = ReplySettings.from(request.parameters(), modelName);
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage(), e);
         }
-        int[] prompt = prompt(request.messages());
-        int context = model.defaultContextLength();
-        if (prompt.length > context)
-            throw new InvalidRequestException("the prompt has " + prompt.length + " tokens but the model's context holds "
-                    + context + ": shorten the conversation");
+        int[] ids = prompt.encode(request.messages());
+        BatchGenerator generator = generator();
+        if (ids.length > generator.contextLength())
+            throw new InvalidRequestException("the prompt has " + ids.length + " tokens but the context holds "
+                    + generator.contextLength() + ": shorten the conversation");
+        // No token limit: until the end of the turn or a full context.
         int maxTokens = settings.maxTokens() != null ? settings.maxTokens() : Integer.MAX_VALUE;
-        // The KV cache holds the prompt and the reply, no more: a short reply does not allocate a full context.
-        int sessionLength = (int) Math.min(context, (long) prompt.length + maxTokens);
-        try (Session session = model.newSession(sessionLength)) {
-            Generator.Result result = new Generator(session, tokenizer, settings.sampler(tokenizer.vocabSize()))
-                    .generate(prompt, maxTokens, settings.stopSequences(), listener);
-            ChatResponse response = ChatResponse.builder()
-                    .aiMessage(AiMessage.from(result.text()))
-                    .modelName(modelName)
-                    .tokenUsage(new TokenUsage(prompt.length, result.tokens().length))
-                    .finishReason(finishReason(result.stopReason()))
-                    .build();
-            return new Reply(response, result.stopReason() == Generator.StopReason.CANCELLED);
+        try {
+            return generator.submit(new GenerationRequest(ids, maxTokens, settings.stopSequences(), settings.sampling(), timeout), listener);
+        } catch (RuntimeException e) {
+            throw translate(e);
         }
+    }
+
+    /** The finished reply as LangChain4j's response. */
+    ChatResponse response(Completion c) {
+        return ChatResponse.builder()
+                .aiMessage(AiMessage.from(c.text()))
+                .modelName(modelName)
+                .tokenUsage(new TokenUsage(c.promptTokens(), c.completionTokens()))
+                .finishReason(finishReason(c.stopReason()))
+                .build();
+    }
+
+    /** A generator's failure as the LangChain4j exception a caller of a chat model expects. */
+    static RuntimeException translate(Throwable e) {
+        return switch (e) {
+            case LangChain4jException known -> known;
+            case ContextOverflowException overflow -> new InvalidRequestException(overflow.getMessage(), overflow);
+            case QueueFullException full -> new RateLimitException(full.getMessage(), full);
+            case GenerationTimeoutException late -> new TimeoutException(late.getMessage(), late);
+            case CancellationException shutDown -> new LangChain4jException("the reply was cut short: " + shutDown.getMessage(), shutDown);
+            case IllegalArgumentException bad -> new InvalidRequestException(bad.getMessage(), bad);
+            case RuntimeException other -> other;
+            default -> new LangChain4jException(e.getMessage(), e);
+        };
     }
 
     private static FinishReason finishReason(Generator.StopReason reason) {
@@ -138,6 +153,14 @@ final class ChatEngine implements AutoCloseable {
             case MAX_TOKENS, CONTEXT_FULL -> FinishReason.LENGTH;
             case CANCELLED -> FinishReason.OTHER;
         };
+    }
+
+    /** The shared generator, or this engine's own, started now if this is the first request. */
+    private synchronized BatchGenerator generator() {
+        if (closed) throw new IllegalStateException("the chat model is closed");
+        if (batching.shared() != null) return batching.shared();
+        if (ownGenerator == null) ownGenerator = BatchGenerator.start(model, prompt.tokenizer(), batching.ownConfig(), BatchGenerator.StepObserver.NONE);
+        return ownGenerator;
     }
 
     private static String modelName(GgufFile gguf) {
@@ -150,9 +173,15 @@ final class ChatEngine implements AutoCloseable {
         return file.endsWith(".gguf") ? file.substring(0, file.length() - ".gguf".length()) : file;
     }
 
-    /** Closes the Model if this engine loaded it; a shared Model stays open for its owner. */
+    /**
+     * Stops this engine's own generator (replies still running end with an error) and closes the Model if this
+     * engine loaded it. A shared generator and a shared Model stay open for their owner.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        if (ownGenerator != null) ownGenerator.close();
         if (ownsModel) model.close();
     }
 }

@@ -58,11 +58,6 @@ record ReplySettings(SamplingParams sampling, Integer maxTokens, List<String> st
         return new ReplySettings(sampling, maxTokens, List.copyOf(stops));
     }
 
-    /** A fresh sampler for one reply (samplers hold a random state and a token history). */
-    SamplerChain sampler(int vocabSize) {
-        return SamplerChain.from(sampling, vocabSize);
-    }
-
     /**
      * Refuses parameters of another provider's type: merged into these models' parameters, their own settings
      * (an OpenAI seed or logit bias, say) would be dropped without a word.

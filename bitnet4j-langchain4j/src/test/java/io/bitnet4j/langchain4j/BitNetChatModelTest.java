@@ -16,17 +16,34 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.Result;
+import io.bitnet4j.generation.BatchGenerator;
 import io.bitnet4j.generation.Generator;
 import io.bitnet4j.sampling.SamplingParams;
 import io.bitnet4j.tokenizer.ChatTemplate;
 import io.bitnet4j.tokenizer.Tokenizer;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class BitNetChatModelTest {
 
+    /** One generator for every chat model of this class, as an application shares one. */
+    private static BatchGenerator generator;
+
+    @BeforeAll
+    static void start() {
+        generator = BatchGenerator.start(BundledModel.shared(), BundledModel.tokenizer(), BatchGenerator.Config.defaults(),
+                BatchGenerator.StepObserver.NONE);
+    }
+
+    @AfterAll
+    static void stop() {
+        generator.close();
+    }
+
     private static BitNetChatModel.Builder shared() {
-        return BitNetChatModel.builder().model(BundledModel.shared());
+        return BitNetChatModel.builder().batchGenerator(generator);
     }
 
     @Test

@@ -15,10 +15,12 @@ import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.output.FinishReason;
+import io.bitnet4j.generation.BatchGenerator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -61,13 +63,15 @@ class BitNetStreamingChatModelTest {
 
     @Test
     void streamedPiecesAddUpToTheBlockingAnswer() throws Exception {
-        var model = BitNetStreamingChatModel.builder().model(BundledModel.shared()).temperature(0.0).maxTokens(40).build();
         Recorder recorder = new Recorder();
-        model.chat("And it came to pass", recorder);
-        ChatResponse streamed = recorder.await();
-
-        String blocking = BitNetChatModel.builder().model(BundledModel.shared()).temperature(0.0).maxTokens(40).build()
-                .chat("And it came to pass");
+        ChatResponse streamed;
+        String blocking;
+        try (var model = BitNetStreamingChatModel.builder().model(BundledModel.shared()).temperature(0.0).maxTokens(40).build();
+             var blockingModel = BitNetChatModel.builder().model(BundledModel.shared()).temperature(0.0).maxTokens(40).build()) {
+            model.chat("And it came to pass", recorder);
+            streamed = recorder.await();
+            blocking = blockingModel.chat("And it came to pass");
+        }
         assertEquals(blocking, String.join("", recorder.pieces));
         assertEquals(blocking, streamed.aiMessage().text());
         assertTrue(recorder.pieces.size() > 5, "streamed in pieces: " + recorder.pieces);
@@ -78,22 +82,62 @@ class BitNetStreamingChatModelTest {
     }
 
     @Test
-    void cancellingStopsThePiecesAndTheCompleteResponse() throws Exception {
-        List<Thread> workers = new CopyOnWriteArrayList<>();
-        var model = BitNetStreamingChatModel.builder().model(BundledModel.shared()).temperature(0.0).maxTokens(100)
-                .executor(task -> {
-                    Thread t = new Thread(task, "cancel-test");
-                    workers.add(t);
-                    t.start();
-                })
-                .build();
-        Recorder recorder = new Recorder() {
-            @Override
-            public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
-                super.onPartialResponse(partial, context);
-                if (pieces.size() == 3) context.streamingHandle().cancel();
+    void cancellingStopsTheGenerationThePiecesAndTheCompleteResponse() throws Exception {
+        // The scheduler waits after each step until the handler has seen the first piece (at most 30 s), so it
+        // cannot run ahead of the cancel: then the reply must end as CANCELLED a step or two later, not at its limit.
+        CountDownLatch cancelled = new CountDownLatch(1);
+        BatchGenerator.StepObserver waitForTheHandler = (decoded, prefilled, nanos) -> {
+            try {
+                cancelled.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         };
+        List<Thread> workers = new CopyOnWriteArrayList<>();
+        try (BatchGenerator generator = BatchGenerator.start(BundledModel.shared(), BundledModel.tokenizer(),
+                BatchGenerator.Config.defaults(), waitForTheHandler)) {
+            var model = BitNetStreamingChatModel.builder().batchGenerator(generator).temperature(0.0)
+                    .executor(task -> {
+                        Thread t = new Thread(task, "cancel-test");
+                        workers.add(t);
+                        t.start();
+                    })
+                    .build();
+            Recorder recorder = new Recorder() {
+                @Override
+                public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+                    super.onPartialResponse(partial, context);
+                    context.streamingHandle().cancel();
+                    assertTrue(context.streamingHandle().isCancelled());
+                    cancelled.countDown();
+                }
+            };
+            List<String> log = captureLog(() -> {
+                model.chat("And it came to pass", recorder);
+                join(workers);
+            });
+            assertEquals(1, recorder.pieces.size(), recorder.pieces::toString);
+            assertEquals(0, recorder.completes.get());
+            assertTrue(recorder.errors.isEmpty(), recorder.errors::toString);
+            assertEquals(1, log.size(), log::toString);
+            assertTrue(log.getFirst().endsWith("(CANCELLED)"), log::toString);
+            int generated = Integer.parseInt(log.getFirst().replaceAll("\\D+", " ").trim());
+            assertTrue(generated <= 4, log::toString);
+            assertEquals(0, generator.stats().active(), "the reply's session is free again");
+        }
+    }
+
+    private static void join(List<Thread> workers) {
+        try {
+            workers.getFirst().join(30_000);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertTrue(!workers.getFirst().isAlive(), "the delivery thread ended");
+    }
+
+    /** The messages BitNetStreamingChatModel logs (at FINE) while the action runs. */
+    private static List<String> captureLog(Runnable action) {
         List<String> log = new CopyOnWriteArrayList<>();
         Logger logger = Logger.getLogger(BitNetStreamingChatModel.class.getName());
         Handler capture = new Handler() {
@@ -105,25 +149,22 @@ class BitNetStreamingChatModelTest {
         logger.setLevel(Level.FINE);
         logger.addHandler(capture);
         try {
-            model.chat("And it came to pass", recorder);
-            workers.getFirst().join(30_000);
+            action.run();
         } finally {
             logger.removeHandler(capture);
             logger.setLevel(level);
         }
-        assertTrue(!workers.getFirst().isAlive(), "generation ended after the cancel");
-        // Generation itself stopped at the cancel, a few tokens in, not at the 100-token limit.
-        assertEquals(1, log.size(), log::toString);
-        int generated = Integer.parseInt(log.getFirst().replaceAll("\\D+", " ").trim());
-        assertTrue(generated >= 3 && generated <= 10, log::toString);
-        assertEquals(3, recorder.pieces.size());
-        assertEquals(0, recorder.completes.get());
-        assertTrue(recorder.errors.isEmpty(), () -> recorder.errors.toString());
+        return log;
     }
 
     @Test
     void aFailingPieceHandlerIsReportedAndStreamingGoesOn() throws Exception {
-        var model = BitNetStreamingChatModel.builder().model(BundledModel.shared()).temperature(0.0).maxTokens(10).build();
+        try (var model = BitNetStreamingChatModel.builder().model(BundledModel.shared()).temperature(0.0).maxTokens(10).build()) {
+            handlerFailures(model);
+        }
+    }
+
+    private static void handlerFailures(BitNetStreamingChatModel model) throws Exception {
         RuntimeException failure = new RuntimeException("handler failed");
         Recorder recorder = new Recorder() {
             @Override
@@ -146,8 +187,8 @@ class BitNetStreamingChatModelTest {
 
     @Test
     void unsupportedFeaturesArriveAtOnError() throws Exception {
-        var model = BitNetStreamingChatModel.builder().model(BundledModel.shared()).build();
         Recorder recorder = new Recorder();
+        var model = BitNetStreamingChatModel.builder().model(BundledModel.shared()).build(); // fails before it starts a generator
         model.chat(ChatRequest.builder().messages(UserMessage.from("What is the weather?"))
                 .toolSpecifications(ToolSpecification.builder().name("weather").build()).build(), recorder);
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, recorder::await);

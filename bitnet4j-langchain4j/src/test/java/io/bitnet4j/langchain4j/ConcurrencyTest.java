@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.langchain4j.model.chat.response.ChatResponse;
+import io.bitnet4j.generation.BatchGenerator;
+import io.bitnet4j.tokenizer.ChatTemplate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -11,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class ConcurrencyTest {
@@ -20,44 +23,55 @@ class ConcurrencyTest {
             "The word of the LORD came");
 
     @Test
-    void eightThreadsOnOneModelGetTheAnswersEachGetsAlone() throws Exception {
-        // Alone: one call at a time. Greedy and seeded sampled replies, so a mix-up of sessions or samplers shows.
-        List<BitNetChatModel> models = new ArrayList<>();
-        for (int i = 0; i < PROMPTS.size(); i++)
-            models.add(BitNetChatModel.builder().model(BundledModel.shared()).maxTokens(30 + 3 * i)
-                    .temperature(i % 2 == 0 ? 0.0 : 0.8).seed(100L + i).build());
-        List<ChatResponse> alone = new ArrayList<>();
-        for (int i = 0; i < PROMPTS.size(); i++) alone.add(models.get(i).chat(dev.langchain4j.data.message.UserMessage.from(PROMPTS.get(i))));
+    void eightThreadsOnOneModelGetTheAnswersEachGetsAloneDecodedTogether() throws Exception {
+        AtomicInteger widestStep = new AtomicInteger();
+        try (BatchGenerator generator = BatchGenerator.start(BundledModel.shared(), BundledModel.tokenizer(),
+                BatchGenerator.Config.defaults().withParallel(PROMPTS.size()),
+                (decoded, prefilled, nanos) -> widestStep.accumulateAndGet(decoded, Math::max))) {
+            // Alone: one call at a time. Greedy and seeded sampled replies, so a mix-up of sessions or samplers shows.
+            List<BitNetChatModel> models = new ArrayList<>();
+            for (int i = 0; i < PROMPTS.size(); i++)
+                models.add(settings(BitNetChatModel.builder().batchGenerator(generator), i).build());
+            List<String> alone = new ArrayList<>();
+            for (int i = 0; i < PROMPTS.size(); i++) alone.add(models.get(i).chat(PROMPTS.get(i)));
+            assertEquals(1, widestStep.getAndSet(0), "one at a time");
+            for (int i = 0; i < PROMPTS.size(); i += 2) // the greedy ones are the core Generator's replies
+                assertEquals(BundledModel.greedy(List.of(ChatTemplate.Message.user(PROMPTS.get(i))), 30 + 3 * i).text(), alone.get(i));
 
-        // Together: all eight start at once, half of them streaming through a streaming model on the same Model.
-        CountDownLatch start = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(PROMPTS.size());
-        try {
-            List<Future<String>> together = new ArrayList<>();
-            for (int i = 0; i < PROMPTS.size(); i++) {
-                int n = i;
-                together.add(pool.submit(() -> {
-                    start.await();
-                    if (n % 4 == 3) return streamed(n);
-                    return models.get(n).chat(PROMPTS.get(n));
-                }));
+            // Together: all eight start at once, two of them through streaming chat models on the same generator.
+            CountDownLatch start = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(PROMPTS.size());
+            try {
+                List<Future<String>> together = new ArrayList<>();
+                for (int i = 0; i < PROMPTS.size(); i++) {
+                    int n = i;
+                    together.add(pool.submit(() -> {
+                        start.await();
+                        return n % 4 == 3 ? streamed(generator, n) : models.get(n).chat(PROMPTS.get(n));
+                    }));
+                }
+                start.countDown();
+                for (int i = 0; i < PROMPTS.size(); i++) {
+                    String text = together.get(i).get(60, TimeUnit.SECONDS);
+                    assertTrue(!text.isEmpty());
+                    assertEquals(alone.get(i), text, "prompt " + i + ": " + PROMPTS.get(i));
+                }
+            } finally {
+                pool.shutdownNow();
+                assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
             }
-            start.countDown();
-            for (int i = 0; i < PROMPTS.size(); i++) {
-                String text = together.get(i).get(60, TimeUnit.SECONDS);
-                assertEquals(alone.get(i).aiMessage().text(), text, "prompt " + i + ": " + PROMPTS.get(i));
-                assertTrue(!text.isEmpty());
-            }
-        } finally {
-            pool.shutdownNow();
-            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+            assertTrue(widestStep.get() > 1, "replies decoded together (widest step " + widestStep.get() + ")");
         }
     }
 
-    /** The same request as models.get(n), through a streaming model. */
-    private static String streamed(int n) throws Exception {
-        var model = BitNetStreamingChatModel.builder().model(BundledModel.shared()).maxTokens(30 + 3 * n)
-                .temperature(n % 2 == 0 ? 0.0 : 0.8).seed(100L + n).build();
+    /** Request n's settings: its own length, greedy or sampled with its own seed. */
+    private static <B extends BitNetModelBuilder<B>> B settings(B builder, int n) {
+        return builder.maxTokens(30 + 3 * n).temperature(n % 2 == 0 ? 0.0 : 0.8).seed(100L + n);
+    }
+
+    /** The same request as the blocking model n, through a streaming model. */
+    private static String streamed(BatchGenerator generator, int n) throws Exception {
+        var model = settings(BitNetStreamingChatModel.builder().batchGenerator(generator), n).build();
         var recorder = new BitNetStreamingChatModelTest.Recorder();
         model.chat(PROMPTS.get(n), recorder);
         ChatResponse response = recorder.await();

@@ -21,6 +21,7 @@ import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.chat.request.ToolChoice;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.request.json.JsonSchema;
+import io.bitnet4j.generation.BatchGenerator;
 import io.bitnet4j.model.OutputType;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,11 +75,19 @@ class ConfigurationTest {
 
     @Test
     void sourcesThatDoNotFitTogetherAreRefused() {
-        building(b -> b.model(BundledModel.shared()), "modelPath or model, not both");
+        building(b -> b.model(BundledModel.shared()), "modelPath or a shared model", "not both");
         fails(IllegalArgumentException.class,
                 () -> BitNetChatModel.builder().model(BundledModel.shared()).outputType(OutputType.Q4).build(), "shared Model");
         fails(IllegalArgumentException.class,
                 () -> BitNetChatModel.builder().model(BundledModel.shared()).threads(2).build(), "threads");
+        building(b -> b.parallel(0), "parallel sessions", "0");
+        building(b -> b.timeout(java.time.Duration.ofSeconds(-1)), "timeout");
+        try (BatchGenerator generator = BatchGenerator.start(BundledModel.shared(), BundledModel.tokenizer(),
+                BatchGenerator.Config.defaults(), BatchGenerator.StepObserver.NONE)) {
+            building(b -> b.batchGenerator(generator), "not both");
+            fails(IllegalArgumentException.class,
+                    () -> BitNetChatModel.builder().batchGenerator(generator).parallel(2).build(), "parallel");
+        }
     }
 
     /** Parameters of some other provider, with a setting of its own that a BitNet model would drop. */
@@ -91,14 +100,20 @@ class ConfigurationTest {
     @Test
     void anotherProvidersParameterTypeIsRefused() {
         building(b -> b.defaultRequestParameters(new OtherProviderParameters()), "OtherProviderParameters", "another provider");
-        BitNetChatModel model = BitNetChatModel.builder().model(BundledModel.shared()).build();
-        fails(IllegalArgumentException.class, () -> model.chat(ChatRequest.builder()
-                .messages(UserMessage.from("hi")).parameters(new OtherProviderParameters()).build()), "another provider");
+        try (BitNetChatModel model = BitNetChatModel.builder().model(BundledModel.shared()).build()) {
+            fails(IllegalArgumentException.class, () -> model.chat(ChatRequest.builder()
+                    .messages(UserMessage.from("hi")).parameters(new OtherProviderParameters()).build()), "another provider");
+        }
     }
 
     @Test
     void badRequestValuesAreInvalidRequests() {
-        BitNetChatModel model = BitNetChatModel.builder().model(BundledModel.shared()).build();
+        try (BitNetChatModel model = BitNetChatModel.builder().model(BundledModel.shared()).build()) {
+            badRequests(model);
+        }
+    }
+
+    private static void badRequests(BitNetChatModel model) {
         fails(InvalidRequestException.class, () -> model.chat(ChatRequest.builder().messages(UserMessage.from("hi"))
                 .maxOutputTokens(-3).build()), "maxTokens", "-3");
         fails(InvalidRequestException.class, () -> model.chat(ChatRequest.builder().messages(UserMessage.from("hi"))
@@ -111,7 +126,12 @@ class ConfigurationTest {
 
     @Test
     void unsupportedFeaturesAreNamedNeverIgnored() {
-        BitNetChatModel model = BitNetChatModel.builder().model(BundledModel.shared()).maxTokens(4).build();
+        try (BitNetChatModel model = BitNetChatModel.builder().model(BundledModel.shared()).maxTokens(4).build()) {
+            unsupported(model);
+        }
+    }
+
+    private static void unsupported(BitNetChatModel model) {
         ToolSpecification tool = ToolSpecification.builder().name("weather").description("the weather").build();
         fails(UnsupportedFeatureException.class, () -> model.chat(ChatRequest.builder().messages(UserMessage.from("hi"))
                 .toolSpecifications(tool).build()), "tools");

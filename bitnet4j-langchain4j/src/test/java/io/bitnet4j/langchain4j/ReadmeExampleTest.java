@@ -52,6 +52,10 @@ class ReadmeExampleTest {
         int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
         String code = String.join("\n", lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent)).toList()) + "\n";
         assertEquals(code, block);
+
+        String coordinates = readme.substring(readme.indexOf("```xml\n", section), from);
+        assertTrue(coordinates.contains("<artifactId>bitnet4j-langchain4j</artifactId>\n  <version>"
+                + System.getProperty("bitnet4j.version") + "</version>"), "the README names this version: " + coordinates);
     }
 
     @Test
