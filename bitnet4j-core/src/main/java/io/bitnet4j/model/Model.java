@@ -339,12 +339,7 @@ public final class Model implements AutoCloseable {
 
     /** A new session with the default context length. */
     public Session newSession() {
-        return newSession(defaultContextLength());
-    }
-
-    /** The context of {@link #newSession()}: the options' length, or the model's capped at 4096. */
-    public int defaultContextLength() {
-        return options.contextLength() == 0 ? Math.min(config.contextLength(), 4096) : options.contextLength();
+        return newSession(options.contextLength() == 0 ? Math.min(config.contextLength(), 4096) : options.contextLength());
     }
 
     /** A new session holding its own KV cache of {@code contextLength} positions. */
