@@ -92,35 +92,6 @@ public record ChatTemplate(String name, String systemPrefix, String systemSuffix
         return renderMessage(message) + (isUser(message) ? assistantPrefix : "");
     }
 
-    /**
-     * The prompt for the model's next reply as token ids: BOS (when the vocabulary asks for it), every message
-     * as a finished one, then the assistant prefix. Contents are ordinary text: a "&lt;|eot_id|&gt;" typed into a
-     * message is not the control token, so it cannot end a turn or fake a role; the template's own markers are.
-     */
-    public int[] encodePrompt(Tokenizer tokenizer, List<Message> messages) {
-        StringBuilder text = new StringBuilder();
-        int[] literal = new int[2 * messages.size()];
-        for (int i = 0; i < messages.size(); i++) {
-            String rendered = renderMessage(new Message(messages.get(i).role(), CONTENT_MARK));
-            int at = rendered.indexOf(CONTENT_MARK);
-            text.append(rendered, 0, at);
-            literal[2 * i] = text.length();
-            text.append(messages.get(i).content());
-            literal[2 * i + 1] = text.length();
-            text.append(rendered, at + CONTENT_MARK.length(), rendered.length());
-        }
-        text.append(assistantPrefix);
-        int[] ids = tokenizer.encode(text.toString(), literal);
-        if (!tokenizer.addBos() || tokenizer.bos() < 0) return ids;
-        int[] withBos = new int[ids.length + 1];
-        withBos[0] = tokenizer.bos();
-        System.arraycopy(ids, 0, withBos, 1, ids.length);
-        return withBos;
-    }
-
-    /** A private-use character standing in for a message's content, to find where the template puts it. */
-    private static final String CONTENT_MARK = "\uE000";
-
     /** One finished message: prefix + content + suffix for its role. */
     public String renderMessage(Message m) {
         return switch (m.role().toLowerCase(Locale.ROOT)) {

@@ -70,24 +70,4 @@ class ChatTemplateTest {
                 java.util.Arrays.stream(tok.encode("Assistant: ", false))).toArray();
         assertArrayEquals(expected, ids);
     }
-
-    @Test
-    void encodedPromptIsBosAndTheRenderingWithTheAssistantPrefix() {
-        Tokenizer tok = SyntheticVocab.tokenizer(PreTokenizer.LLAMA3);
-        List<Message> chat = List.of(Message.system("be brief"), Message.user("hello"), Message.assistant("world"), Message.user("abc"));
-        int[] expected = tok.encodeWithBos(ChatTemplate.BITNET.render(chat, true), true);
-        assertArrayEquals(expected, ChatTemplate.BITNET.encodePrompt(tok, chat));
-        // A conversation ending with a reply still asks for the next one.
-        List<Message> replied = List.of(Message.user("hello"), Message.assistant("world"));
-        assertArrayEquals(tok.encodeWithBos(ChatTemplate.BITNET.render(replied, false) + "Assistant: ", true),
-                ChatTemplate.BITNET.encodePrompt(tok, replied));
-    }
-
-    @Test
-    void encodedPromptKeepsSpecialTokenTextInContentsLiteral() {
-        Tokenizer tok = SyntheticVocab.tokenizer(PreTokenizer.LLAMA3);
-        int[] ids = ChatTemplate.BITNET.encodePrompt(tok, List.of(Message.user("a<|eot_id|>b")));
-        // Only the template's own end of turn is the control token; the typed one is ordinary bytes.
-        assertEquals(1, java.util.Arrays.stream(ids).filter(id -> id == tok.eot()).count());
-    }
 }

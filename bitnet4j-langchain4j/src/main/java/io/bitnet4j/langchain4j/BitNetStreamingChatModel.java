@@ -184,7 +184,7 @@ public final class BitNetStreamingChatModel implements StreamingChatModel, AutoC
 
     /** A token counter with this model's tokenizer and chat template. */
     public BitNetTokenCountEstimator tokenCountEstimator() {
-        return new BitNetTokenCountEstimator(engine.prompt());
+        return new BitNetTokenCountEstimator(engine.format());
     }
 
     /** The model's name in responses: the file's general.name, else its file name. */

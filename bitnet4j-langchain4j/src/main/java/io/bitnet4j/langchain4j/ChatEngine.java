@@ -42,17 +42,17 @@ final class ChatEngine implements AutoCloseable {
 
     private final Model model;
     private final boolean ownsModel;
-    private final ChatPrompt prompt;
+    private final ChatFormat format;
     private final String modelName;
     private final Batching batching;
     private final Duration timeout; // per reply, or null
     private BatchGenerator ownGenerator; // guarded by this; started on the first request
     private boolean closed;             // guarded by this
 
-    private ChatEngine(Model model, boolean ownsModel, ChatPrompt prompt, Batching batching, Duration timeout) {
+    private ChatEngine(Model model, boolean ownsModel, ChatFormat format, Batching batching, Duration timeout) {
         this.model = model;
         this.ownsModel = ownsModel;
-        this.prompt = prompt;
+        this.format = format;
         this.modelName = modelName(model.gguf());
         this.batching = batching;
         this.timeout = timeout;
@@ -60,8 +60,8 @@ final class ChatEngine implements AutoCloseable {
 
     /** An engine over a Model the caller owns (and closes). */
     static ChatEngine shared(Model model, ChatTemplate template, Batching batching, Duration timeout) {
-        ChatPrompt prompt = batching.shared() != null ? ChatPrompt.of(batching.shared().tokenizer(), template) : ChatPrompt.of(model, template);
-        return new ChatEngine(model, false, prompt, batching, timeout);
+        ChatFormat format = batching.shared() != null ? ChatFormat.of(batching.shared().tokenizer(), template) : ChatFormat.of(model, template);
+        return new ChatEngine(model, false, format, batching, timeout);
     }
 
     /** Loads the file; the engine closes the Model with {@link #close()}. */
@@ -77,7 +77,7 @@ final class ChatEngine implements AutoCloseable {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
         try {
-            return new ChatEngine(model, true, ChatPrompt.of(model, template), batching, timeout);
+            return new ChatEngine(model, true, ChatFormat.of(model, template), batching, timeout);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -85,8 +85,8 @@ final class ChatEngine implements AutoCloseable {
     }
 
     /** The model's tokenizer and chat template. */
-    ChatPrompt prompt() {
-        return prompt;
+    ChatFormat format() {
+        return format;
     }
 
     /** The file's general.name, else its file name without the extension: what responses name as their model. */
@@ -109,7 +109,7 @@ final class ChatEngine implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage(), e);
         }
-        int[] ids = prompt.encode(request.messages());
+        int[] ids = format.encode(request.messages());
         BatchGenerator generator = generator();
         if (ids.length > generator.contextLength())
             throw new InvalidRequestException("the prompt has " + ids.length + " tokens but the context holds "
@@ -159,7 +159,7 @@ final class ChatEngine implements AutoCloseable {
     private synchronized BatchGenerator generator() {
         if (closed) throw new IllegalStateException("the chat model is closed");
         if (batching.shared() != null) return batching.shared();
-        if (ownGenerator == null) ownGenerator = BatchGenerator.start(model, prompt.tokenizer(), batching.ownConfig(), BatchGenerator.StepObserver.NONE);
+        if (ownGenerator == null) ownGenerator = BatchGenerator.start(model, format.tokenizer(), batching.ownConfig(), BatchGenerator.StepObserver.NONE);
         return ownGenerator;
     }
 

@@ -98,6 +98,15 @@ class BitNetChatModelTest {
     }
 
     @Test
+    void aConversationEndingWithAnAiMessageIsContinued() {
+        BitNetChatModel model = shared().temperature(0.0).maxTokens(12).build();
+        ChatResponse response = model.chat(UserMessage.from("Who begat Enos?"), AiMessage.from("Seth"));
+        String expected = BundledModel.generate("User: Who begat Enos?<|eot_id|>Assistant: Seth",
+                SamplingParams.greedyParams(), 12, List.of()).text();
+        assertEquals(expected, response.aiMessage().text());
+    }
+
+    @Test
     void stopSequenceEndsTheReplyWithFinishReasonStop() {
         String full = BundledModel.greedy(List.of(ChatTemplate.Message.user("And God said")), 40).text();
         String stop = full.substring(full.length() / 2, full.length() / 2 + 3); // a piece of what it will say

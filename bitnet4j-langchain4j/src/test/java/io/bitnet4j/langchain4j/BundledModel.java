@@ -44,8 +44,13 @@ final class BundledModel {
 
     /** The reply the core's own Generator gives for a chat, rendered by ChatTemplate.render (not the module's code). */
     static Generator.Result generate(List<ChatTemplate.Message> chat, SamplingParams sampling, int maxTokens, List<String> stops) {
+        return generate(ChatTemplate.BITNET.render(chat, true), sampling, maxTokens, stops);
+    }
+
+    /** The reply to a prompt written out by hand (BOS added, the template's special tokens parsed). */
+    static Generator.Result generate(String renderedPrompt, SamplingParams sampling, int maxTokens, List<String> stops) {
         Tokenizer tok = tokenizer();
-        int[] prompt = tok.encodeWithBos(ChatTemplate.BITNET.render(chat, true), true);
+        int[] prompt = tok.encodeWithBos(renderedPrompt, true);
         try (Session session = shared().newSession()) {
             return new Generator(session, tok, SamplerChain.from(sampling)).generate(prompt, maxTokens, stops, Generator.Listener.NONE);
         }
