@@ -3,6 +3,7 @@ package io.bitnet4j.synthetic;
 import io.bitnet4j.ProgressListener;
 import io.bitnet4j.gguf.GgufType;
 import io.bitnet4j.gguf.GgufWriter;
+import io.bitnet4j.model.Architecture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,6 +27,9 @@ import java.util.regex.Pattern;
  * §1.4, §2.2): the same 24 metadata keys in the same order and types, the same tensor names, types and
  * shapes (F16 embedding, F32 norms, I2_S projections, no output.weight), with the shape taken from a
  * {@link Spec}. It lets the runtime be tested and benchmarked at full 2B4T size without the real weights.
+ * The other architectures bitnet.cpp runs are written in the layout of their files: {@code bitnet} without the
+ * rope.dimension_count key and with linear RoPE scaling by 1; {@code llama} without sub-norms and with an F16
+ * output.weight.
  *
  * <p>Weights: ternary codes drawn with the frequencies absmean quantization gives for Gaussian master weights
  * (about 31% zeros), scale = the absmean of those hypothetical weights; embeddings Gaussian with
@@ -38,8 +42,8 @@ public final class SyntheticModel {
     public record Spec(String arch, int vocab, int nEmbd, int nLayer, int nHead, int nHeadKv, int nFf, int ctx,
                        float ropeBase, float eps) {
         public Spec {
-            if (!arch.equals("bitnet-b1.58") && !arch.equals("bitnet-25"))
-                throw new IllegalArgumentException("arch must be bitnet-b1.58 or bitnet-25, got " + arch);
+            if (Architecture.named(arch) == null)
+                throw new IllegalArgumentException("arch must be one of " + Architecture.ALL + ", got " + arch);
             if (nHead <= 0 || nHeadKv <= 0 || nEmbd % nHead != 0 || nHead % nHeadKv != 0)
                 throw new IllegalArgumentException("nEmbd " + nEmbd + " / heads " + nHead + " / kv heads " + nHeadKv + " do not divide");
             // I2_S packs 128-element blocks that must not straddle rows: both input widths must be multiples of 128.
@@ -144,14 +148,16 @@ public final class SyntheticModel {
                 .putUInt32(a + ".context_length", s.ctx())
                 .putUInt32(a + ".embedding_length", s.nEmbd())
                 .putUInt32(a + ".block_count", s.nLayer())
-                .putUInt32(a + ".feed_forward_length", s.nFf())
-                .putUInt32(a + ".rope.dimension_count", s.headDim())
-                .putUInt32(a + ".attention.head_count", s.nHead())
+                .putUInt32(a + ".feed_forward_length", s.nFf());
+        boolean oneBitLlm = Architecture.named(a) == Architecture.BITNET;
+        if (!oneBitLlm) w.putUInt32(a + ".rope.dimension_count", s.headDim()); // the 1bitLLM files lack it
+        w.putUInt32(a + ".attention.head_count", s.nHead())
                 .putUInt32(a + ".attention.head_count_kv", s.nHeadKv())
                 .putBool("tokenizer.ggml.add_bos_token", true)
                 .putFloat32(a + ".attention.layer_norm_rms_epsilon", s.eps())
-                .putFloat32(a + ".rope.freq_base", s.ropeBase())
-                .putUInt32("general.file_type", 40) // LLAMA_FTYPE_MOSTLY_I2_S in the fork
+                .putFloat32(a + ".rope.freq_base", s.ropeBase());
+        if (oneBitLlm) w.putString(a + ".rope.scaling.type", "linear").putFloat32(a + ".rope.scaling.factor", 1f);
+        w.putUInt32("general.file_type", 40) // LLAMA_FTYPE_MOSTLY_I2_S in the fork
                 .putString("tokenizer.ggml.model", "gpt2")
                 .putStringArray("tokenizer.ggml.tokens", v.tokens())
                 .putFloat32Array("tokenizer.ggml.scores", v.scores())
@@ -197,8 +203,10 @@ public final class SyntheticModel {
             }
         }
         Adder t = new Adder();
+        Architecture arch = Architecture.named(s.arch());
         t.add("token_embd.weight", GgufType.F16, e, s.vocab());
         t.add("output_norm.weight", GgufType.F32, e);
+        if (arch.separateOutput()) t.add("output.weight", GgufType.F16, e, s.vocab());
         for (int i = 0; i < s.nLayer(); i++) {
             String p = "blk." + i + ".";
             t.add(p + "attn_norm.weight", GgufType.F32, e);
@@ -206,12 +214,12 @@ public final class SyntheticModel {
             t.add(p + "attn_k.weight", GgufType.I2_S, e, kv);
             t.add(p + "attn_v.weight", GgufType.I2_S, e, kv);
             t.add(p + "attn_output.weight", GgufType.I2_S, e, e);
-            t.add(p + "attn_sub_norm.weight", GgufType.F32, e);
+            if (arch.subNorms()) t.add(p + "attn_sub_norm.weight", GgufType.F32, e);
             t.add(p + "ffn_norm.weight", GgufType.F32, e);
             t.add(p + "ffn_gate.weight", GgufType.I2_S, e, ff);
             t.add(p + "ffn_up.weight", GgufType.I2_S, e, ff);
             t.add(p + "ffn_down.weight", GgufType.I2_S, ff, e);
-            t.add(p + "ffn_sub_norm.weight", GgufType.F32, ff);
+            if (arch.subNorms()) t.add(p + "ffn_sub_norm.weight", GgufType.F32, ff);
         }
         return total[0];
     }
@@ -545,7 +553,7 @@ public final class SyntheticModel {
 
     static String usage() {
         return """
-                usage: make-model --out FILE [--preset tiny|2b4t] [--arch bitnet-b1.58|bitnet-25] [--seed N]
+                usage: make-model --out FILE [--preset tiny|2b4t] [--arch bitnet-b1.58|bitnet-25|bitnet|llama] [--seed N]
                                   [--vocab N] [--embd N] [--layers N] [--heads N] [--heads-kv N] [--ff N] [--ctx N]
                                   [--rope-base F] [--eps F]""";
     }
