@@ -44,7 +44,7 @@ final class ModelOptions {
     String isa;
 
     @Option(names = "--tokenizer", paramLabel = "MODE",
-            description = "pre-tokenizer: llama3 (the model's own) or compat (what bitnet.cpp does on files without tokenizer.ggml.pre) (default: from the file, else llama3)")
+            description = "BPE pre-tokenizer: llama3 (2B4T's own), compat (what bitnet.cpp does on files without tokenizer.ggml.pre) or falcon3 (default: from the file, else llama3)")
     String tokenizerMode;
 
     @Option(names = "--numerics", paramLabel = "MODE", defaultValue = "fast",
@@ -118,13 +118,19 @@ final class ModelOptions {
         }
     }
 
-    Tokenizer tokenizer(Model model) {
-        PreTokenizer mode = switch (tokenizerMode == null ? "" : tokenizerMode) {
+    /** The --tokenizer choice: null (absent) follows the file. */
+    static PreTokenizer preTokenizer(String mode) {
+        return switch (mode == null ? "" : mode) {
             case "" -> null;
             case "llama3" -> PreTokenizer.LLAMA3;
             case "compat" -> PreTokenizer.BITNET_CPP_COMPAT;
-            default -> throw new CliException("unknown --tokenizer '" + tokenizerMode + "', expected llama3 or compat");
+            case "falcon3" -> PreTokenizer.FALCON3;
+            default -> throw new CliException("unknown --tokenizer '" + mode + "', expected llama3, compat or falcon3");
         };
+    }
+
+    Tokenizer tokenizer(Model model) {
+        PreTokenizer mode = preTokenizer(tokenizerMode);
         try {
             return io.bitnet4j.tokenizer.GgufTokenizer.load(model.gguf(), model.config().vocabSize(), mode);
         } catch (io.bitnet4j.gguf.GgufException e) {

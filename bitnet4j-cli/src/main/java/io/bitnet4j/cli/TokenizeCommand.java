@@ -21,8 +21,9 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF file holding the vocabulary")
     Path model;
 
-    @Option(names = "--tokenizer", paramLabel = "MODE", defaultValue = "llama3",
-            description = "llama3 (LLaMA-3 split) or compat (bitnet.cpp's default pre-tokenizer) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--tokenizer", paramLabel = "MODE",
+            description = "BPE pre-tokenizer: llama3 (LLaMA-3 split), compat (bitnet.cpp's default pre-tokenizer) or falcon3 "
+                    + "(default: the file's tokenizer.ggml.pre, else llama3; SentencePiece vocabularies have none)")
     String mode;
 
     @Option(names = "--parse-special", description = "match special tokens such as <|eot_id|> in the text")
@@ -36,11 +37,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        PreTokenizer pre = switch (mode) {
-            case "llama3" -> PreTokenizer.LLAMA3;
-            case "compat" -> PreTokenizer.BITNET_CPP_COMPAT;
-            default -> throw new CliException("unknown --tokenizer '" + mode + "', expected llama3 or compat");
-        };
+        PreTokenizer pre = ModelOptions.preTokenizer(mode);
         if (!Files.isRegularFile(model)) throw new CliException("model file not found: " + model);
         if (!Files.isRegularFile(input)) throw new CliException("input file not found: " + input);
         Tokenizer tok;

@@ -134,7 +134,7 @@ class ArchitectureTest {
     @MethodSource("variants")
     void optionalTensorsMatchTheReference(Variant variant, String base) throws Exception {
         Path file = variant.write();
-        int[] tokens = ModelTest.randomTokens(16, 500, 9);
+        int[] tokens = ModelTest.randomTokens(10, 500, 9);
         List<float[]> expected = new ArrayList<>();
         try (GgufFile g = GgufFile.open(file)) {
             ReferenceModel ref = new ReferenceModel(g);
@@ -171,7 +171,7 @@ class ArchitectureTest {
         try (GgufFile g = GgufFile.open(parity(file))) {
             ReferenceModel ref = new ReferenceModel(g);
             int[] fed = fx.fed();
-            for (int i = 0; i < 20; i++) ParityTest.checkRow(fx, "reference", i, fx.rows().get(i), ref.forward(fed[i]), 0.5, false);
+            for (int i = 0; i < 12; i++) ParityTest.checkRow(fx, "reference", i, fx.rows().get(i), ref.forward(fed[i]), 0.5, false);
         }
     }
 

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The shapes beyond the shared parity files that bitnet.cpp was run on (GQA 1–8, head_dim 32–128 including 80,
+ * The shapes beyond the shared parity files that bitnet.cpp was run on (GQA 1–8, head_dim 32–256 including 80,
  * whose F16 dot products have a tail, prompts up to 200 tokens, every architecture), as compact fixtures in
  * {@code src/test/resources/io/bitnet4j/model/oracle/}: the model is rewritten at test time by
  * {@link SyntheticModel} (its SHA-256 is recorded, so a changed generator is noticed), and of bitnet.cpp's decode
@@ -53,7 +53,10 @@ final class OracleFixtures {
             new Case("b25-mha-hd128", new SyntheticModel.Spec("bitnet-25", 300, 256, 2, 2, 2, 384, 512, 500000f, 1e-5f), 102, 48, 16),
             new Case("bitnet-gqa8-hd64", new SyntheticModel.Spec("bitnet", 300, 512, 2, 8, 1, 640, 512, 10000f, 1e-5f), 103, 80, 16),
             new Case("llama-gqa2-hd80", new SyntheticModel.Spec("llama", 300, 640, 2, 8, 4, 768, 512, 500000f, 1e-5f), 104, 64, 16),
-            new Case("llama-gqa4-hd128-prompt200", new SyntheticModel.Spec("llama", 300, 512, 2, 4, 1, 512, 512, 500000f, 1e-5f), 105, 200, 8));
+            new Case("llama-gqa4-hd128-prompt200", new SyntheticModel.Spec("llama", 300, 512, 2, 4, 1, 512, 512, 500000f, 1e-5f), 105, 200, 8),
+            // the head sizes of the real families: bitnet_b1_58-large (MHA, 96) and Falcon3 (GQA, 256)
+            new Case("bitnet-mha-hd96", new SyntheticModel.Spec("bitnet", 300, 768, 2, 8, 8, 1024, 512, 10000f, 1e-5f), 106, 40, 16),
+            new Case("llama-gqa2-hd256", new SyntheticModel.Spec("llama", 300, 512, 2, 2, 1, 768, 512, 1000042f, 1e-6f), 107, 40, 16));
 
     /**
      * The shared files with the optional tensors bitnet.cpp's loader accepts ({@link ArchitectureTest}): pb with a
