@@ -381,9 +381,10 @@ public final class Model implements AutoCloseable {
         m.put("kernels", kernelsDescription());
         m.put("threads", Integer.toString(parallel.threads()));
         m.put("numerics", options.numerics() == Numerics.EXACT ? "exact (ggml AVX2 summation order)" : "fast");
-        String outputTensor = weights.output() == weights.embedding() ? "token_embd (tied)" : "output.weight";
-        m.put("output projection", outputTensor + ", " + (outputI8 != null ? "int8, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16"
-                : outputQ4 != null ? "4-bit, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16" : "F16 (as stored)"));
+        String outputTensor = weights.output() == weights.embedding() ? "token_embd, tied" : "output.weight";
+        m.put("output projection", (outputI8 != null ? "int8, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16"
+                : outputQ4 != null ? "4-bit, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16" : "F16 (as stored)")
+                + " (" + outputTensor + ")");
         return m;
     }
 
