@@ -131,6 +131,7 @@ final class Download {
         byte[] buf = new byte[Checksum.CHUNK];
         try (in) {
             out.position(have);
+            progress.progress(stage, have, size); // where this transfer starts: listeners count the bytes from here
             int n;
             while (have < size && (n = in.read(buf, 0, (int) Math.min(buf.length, size - have))) >= 0) {
                 write(out, ByteBuffer.wrap(buf, 0, n), partial, have);

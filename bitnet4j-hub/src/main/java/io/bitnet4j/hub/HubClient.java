@@ -183,13 +183,12 @@ final class HubClient {
         String detail = r.headers().firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse("");
         String where = options.endpoint().toString();
         String tokenHint = options.token() == null ? "set HF_TOKEN to an access token (https://huggingface.co/settings/tokens)"
-                : "the token given has no access to it: use one that has";
+                : "use a token that has access (the one given has none)";
         return switch (code) {
             case "RepoNotFound" -> new HubException(Kind.REPO_NOT_FOUND, "repository " + repo + " not found on " + where
-                    + detail + "; check the name, and if it is private or gated, " + tokenHint);
-            case "RevisionNotFound" -> new HubException(Kind.REVISION_NOT_FOUND, "revision '" + revision + "' not found in " + repo + detail);
-            case "EntryNotFound" -> new HubException(Kind.FILE_NOT_FOUND, "file " + file + " not found in " + repo + " (revision "
-                    + revision + ")" + detail);
+                    + "; check the name, and if it is private or gated, " + tokenHint);
+            case "RevisionNotFound" -> new HubException(Kind.REVISION_NOT_FOUND, "revision '" + revision + "' not found in " + repo);
+            case "EntryNotFound" -> new HubException(Kind.FILE_NOT_FOUND, "file " + file + " not found in " + repo + " (revision " + revision + ")");
             case "GatedRepo" -> new HubException(Kind.UNAUTHORIZED, repo + " is gated" + detail + ": accept its conditions at "
                     + where + "/" + repo + " and " + tokenHint);
             default -> switch (status) {

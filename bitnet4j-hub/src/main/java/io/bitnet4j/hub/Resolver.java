@@ -86,7 +86,7 @@ final class Resolver {
             Path blob = pointer.toRealPath();
             if (!new BlobCheck(cache, options.progress()).isValid(repo, blob.getFileName().toString(), blob, -1, file))
                 throw new HubException(Kind.CHECKSUM_MISMATCH, "the cached " + file + " of " + repo + " is corrupt (its contents do not match "
-                        + "its checksum, " + blob + ")" + (unreachable == null ? "; run once without offline mode to download it again"
+                        + "its checksum, " + blob + ")" + (unreachable == null ? "; run once online to download it again"
                         : " and the hub cannot be reached to download it again: " + unreachable.getMessage()));
         }
         String notice = unreachable == null ? null : unreachable.getMessage().replaceFirst(";.*", "") + "; using the cached copy";
@@ -105,7 +105,7 @@ final class Resolver {
     private HubException notCached(ModelSource source, HubException unreachable, String detail) {
         String what = source + " is not in the cache at " + cache.root() + detail;
         return unreachable == null
-                ? new HubException(Kind.NOT_CACHED, what + "; offline mode is on (HF_HUB_OFFLINE): download it once without it")
+                ? new HubException(Kind.NOT_CACHED, what + "; offline mode is on: run once online to download it")
                 : new HubException(Kind.NETWORK, unreachable.getMessage().replaceFirst(";.*", "") + ", and " + what, unreachable);
     }
 }

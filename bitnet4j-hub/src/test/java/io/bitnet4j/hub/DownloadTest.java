@@ -126,7 +126,9 @@ class DownloadTest {
         List<Request> downloads = hub.downloads();
         assertEquals(2, downloads.size(), downloads.toString());
         assertNull(downloads.get(0).range());
-        assertEquals("bytes=" + gguf.length / 2 + "-", downloads.get(1).range(), "the second request asks only for the rest");
+        // the rest, from what arrived before the cut (bytes in flight when the connection dropped may be lost)
+        long from = Long.parseLong(downloads.get(1).range().replaceAll("bytes=(\\d+)-", "$1"));
+        assertTrue(from > 0 && from <= gguf.length / 2, downloads.get(1).range());
     }
 
     @Test
@@ -225,7 +227,7 @@ class DownloadTest {
         assertTrue(e.getMessage().contains("gated") && e.getMessage().contains("HF_TOKEN"), e.getMessage());
         e = assertThrows(HubException.class, () -> ModelSource.huggingFace("org/gated", FILE).resolve(options().withToken("hf_wrong")));
         assertEquals(Kind.UNAUTHORIZED, e.kind());
-        assertTrue(e.getMessage().contains("no access"), e.getMessage());
+        assertTrue(e.getMessage().contains("the one given has none"), e.getMessage());
 
         hub.clearRequests();
         Path p = ModelSource.huggingFace("org/gated", FILE).resolve(options().withToken("hf_right"));

@@ -114,7 +114,8 @@ class SharedCacheTest {
     private Process resolveInAnotherProcess(URI endpoint, String spec) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", classPath, ResolveMain.class.getName(), spec);
+        // a quick-starting JVM (client compiler, serial GC): the test measures locking, not speed
+        ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath, ResolveMain.class.getName(), spec);
         pb.environment().put("HF_ENDPOINT", endpoint.toString());
         pb.environment().put("HF_HUB_CACHE", cacheDir.toString());
         pb.environment().remove("HF_TOKEN");
