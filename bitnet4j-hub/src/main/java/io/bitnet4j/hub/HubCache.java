@@ -170,12 +170,17 @@ public final class HubCache {
         }
     }
 
-    void markVerified(String repo, String etag, Path blob) throws IOException {
-        Path mark = verifiedMark(repo, etag);
-        Files.createDirectories(mark.getParent());
-        Path tmp = temporarySibling(mark);
-        Files.writeString(tmp, fingerprint(blob), StandardCharsets.UTF_8);
-        Files.move(tmp, mark, StandardCopyOption.ATOMIC_MOVE);
+    /** Best effort: without the mark (a read-only cache, say) the blob is only hashed again next time. */
+    void markVerified(String repo, String etag, Path blob) {
+        try {
+            Path mark = verifiedMark(repo, etag);
+            Files.createDirectories(mark.getParent());
+            Path tmp = temporarySibling(mark);
+            Files.writeString(tmp, fingerprint(blob), StandardCharsets.UTF_8);
+            Files.move(tmp, mark, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // nothing lost but time
+        }
     }
 
     void clearVerified(String repo, String etag) throws IOException {
