@@ -17,12 +17,15 @@ final class HfModelArgs {
 
     @Mixin HubArgs hub;
 
+    private Path resolved; // commands may ask twice (to load, to name the model): one resolution, one message
+
     boolean given() {
         return repo != null || file != null;
     }
 
     /** The -hf model's local file; {@code modelFile} is -m's value, which must then be absent. */
     Path resolve(Path modelFile) {
+        if (resolved != null) return resolved;
         if (repo == null) throw new CliException("--hf-file needs -hf REPO");
         if (modelFile != null) throw new CliException("give the model once: -m FILE or -hf REPO, not both");
         ModelSource source = ModelSource.parse(repo);
@@ -31,6 +34,7 @@ final class HfModelArgs {
                 throw new CliException("-hf names file " + source.file() + " and --hf-file " + file + ": give one");
             source = source.withFile(file);
         }
-        return hub.fetch(source, System.err).path();
+        resolved = hub.fetch(source, System.err).path();
+        return resolved;
     }
 }
