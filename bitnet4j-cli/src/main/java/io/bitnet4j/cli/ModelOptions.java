@@ -68,7 +68,7 @@ final class ModelOptions {
     boolean noCheck;
 
     @Option(names = "--mmap", description = "map the file instead of reading it into memory (huge pages): loads "
-            + "faster and shares the page cache, decodes ~10 % slower")
+            + "faster and shares the page cache, decodes ~10 %% slower")
     boolean mapFile;
 
     /** The file to load: --model or -hf, else the single .gguf in the bundled models folder. */
