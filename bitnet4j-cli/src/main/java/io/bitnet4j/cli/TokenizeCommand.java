@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,
@@ -18,8 +19,10 @@ import picocli.CommandLine.Option;
 final class TokenizeCommand implements Callable<Integer> {
     static final String SEPARATOR = "__ggml_vocab_test__";
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF file holding the vocabulary")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF file holding the vocabulary (or -hf REPO)")
     Path model;
+
+    @Mixin HfModelArgs hf;
 
     @Option(names = "--tokenizer", paramLabel = "MODE",
             description = "BPE pre-tokenizer: llama3 (LLaMA-3 split), compat (bitnet.cpp's default pre-tokenizer) or falcon3 "
@@ -38,6 +41,8 @@ final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PreTokenizer pre = ModelOptions.preTokenizer(mode);
+        Path model = hf.given() ? hf.resolve(this.model) : this.model;
+        if (model == null) throw new CliException("give the model: -m FILE or -hf REPO");
         if (!Files.isRegularFile(model)) throw new CliException("model file not found: " + model);
         if (!Files.isRegularFile(input)) throw new CliException("input file not found: " + input);
         Tokenizer tok;
