@@ -57,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (repetitions < 1) throw new CliException("--repetitions must be at least 1");
-        List<Integer> threads = threadList == null ? List.of(model.threads) : threadList;
+        List<Integer> threads = threadList == null ? model.threads : threadList;
         List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
         List<Integer> batches = batchList == null ? List.of(model.batchSize) : batchList;
         List<String> outputs = outputList == null ? List.of(model.outputType) : outputList;
@@ -65,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
         System.out.println("| model | kernels | threads | batch | output | test | tokens/s | of roofline |");
         System.out.println("|---|---|---:|---:|---|---|---:|---:|");
         for (int t : threads) {
-            model.threads = t;
+            model.threads = List.of(t);
             bandwidth = 0;
             if (!noRoofline) {
                 int n = t == 0 ? Runtime.getRuntime().availableProcessors() : t;

@@ -23,9 +23,12 @@ final class ModelOptions {
             description = "GGUF model file (default: the model bundled in models/)")
     Path model;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "0",
-            description = "worker threads, 0 = one per processor (default: ${DEFAULT-VALUE})")
-    int threads;
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", split = ",", defaultValue = "0",
+            description = "worker threads, 0 = one per processor; bench takes a list, e.g. 1,2 (default: ${DEFAULT-VALUE})")
+    List<Integer> threads;
+
+    @Option(names = "--no-progress", description = "no progress lines on stderr (loading, scoring, writing)")
+    boolean noProgress;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
             description = "context length of the session, 0 = the model's, at most 4096 (default: ${DEFAULT-VALUE})")
@@ -94,23 +97,24 @@ final class ModelOptions {
                 default -> backend;
             };
             String kernel = ternaryKernel.equals("vector") || ternaryKernel.equals("java") ? "auto" : ternaryKernel;
-            return Model.Options.builder().threads(threads).backend(Backend.parse(chosenBackend))
+            if (threads.size() != 1) throw new UsageException("-t takes one thread count here (a list only in bench), got " + threads);
+            return Model.Options.builder().threads(threads.getFirst()).backend(Backend.parse(chosenBackend))
                     .isa(isa == null ? Isa.BEST : Isa.parse(isa)).contextLength(contextLength).batchSize(batchSize)
                     .checkWeights(!noCheck).numerics(Numerics.parse(numerics)).outputType(OutputType.parse(outputType))
                     .ternaryKernel(TernaryKernel.parse(kernel)).mapFile(mapFile).build();
         } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
+            throw new UsageException(e.getMessage());
         }
     }
 
     /** Loads the model with a progress bar on stderr. */
     Model load(PrintStream err) {
         Path path = modelPath();
-        Progress bar = new Progress(err, "loading " + path.getFileName());
-        long start = System.nanoTime();
+        Model.Options options = options();
+        Progress bar = progress(err, "loading " + path.getFileName());
         try {
-            Model m = Model.load(path, options(), bar::update);
-            bar.done(String.format("loaded in %.2f s", (System.nanoTime() - start) / 1e9));
+            Model m = Model.load(path, options, bar);
+            bar.done(String.format(java.util.Locale.ROOT, "loaded in %.2f s", bar.seconds()));
             return m;
         } catch (IOException e) {
             bar.fail();
@@ -118,12 +122,17 @@ final class ModelOptions {
         }
     }
 
+    /** A progress reporter on err, silent with --no-progress. */
+    Progress progress(PrintStream err, String label) {
+        return new Progress(err, label, !noProgress);
+    }
+
     Tokenizer tokenizer(Model model) {
         PreTokenizer mode = switch (tokenizerMode == null ? "" : tokenizerMode) {
             case "" -> null;
             case "llama3" -> PreTokenizer.LLAMA3;
             case "compat" -> PreTokenizer.BITNET_CPP_COMPAT;
-            default -> throw new CliException("unknown --tokenizer '" + tokenizerMode + "', expected llama3 or compat");
+            default -> throw new UsageException("unknown --tokenizer '" + tokenizerMode + "', expected llama3 or compat");
         };
         try {
             return io.bitnet4j.tokenizer.GgufTokenizer.load(model.gguf(), model.config().vocabSize(), mode);

@@ -72,7 +72,7 @@ class CliTest {
         var first = (java.util.Map<?, ?>) parsed.get(0);
         assertTrue(((Number) first.get("tokens_per_second")).doubleValue() > 0, first.toString());
         assertEquals("f16", first.get("output"));
-        assertEquals(1, run("", "bench", "-m", model.toString(), "--bench-output-types", "q5", "-p", "8", "-n", "0", "--no-roofline").code());
+        assertEquals(2, run("", "bench", "-m", model.toString(), "--bench-output-types", "q5", "-p", "8", "-n", "0", "--no-roofline").code());
     }
 
     @Test
@@ -131,7 +131,7 @@ class CliTest {
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("model file not found"), missing.err());
         Run threads = run("", "generate", "-m", model.toString(), "-p", "x", "-t", "-3");
-        assertEquals(1, threads.code());
+        assertEquals(2, threads.code());
         assertTrue(threads.err().contains("threads"), threads.err());
         Run notGguf = run("", "info", "-m", writeGarbage().toString());
         assertEquals(1, notGguf.code());
