@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.bitnet4j.kernels.NativeBackend;
-import io.bitnet4j.util.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,8 +31,8 @@ class ParityTest {
 
     /** One fixture: the ids fed and bitnet.cpp's rows (prompt rows, then generated rows). */
     record Fixture(String name, int[] prompt, int[] generated, List<float[]> rows) {
-        static Fixture read(Path json, String name) {
-            Map<?, ?> m = (Map<?, ?>) Json.parseFile(json);
+        static Fixture read(Path json, String name) throws java.io.IOException {
+            Map<?, ?> m = new ObjectMapper().readValue(json.toFile(), Map.class);
             List<float[]> rows = new ArrayList<>(floats(m.get("prompt_logits")));
             rows.addAll(floats(m.get("gen_logits")));
             return new Fixture(name, ints(m.get("prompt")), ints(m.get("generated")), rows);
