@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 InfoCommand.class,
                 LogitsCommand.class,
                 TokenizeCommand.class,
+                DetokenizeCommand.class,
                 PerplexityCommand.class,
                 BenchCommand.class,
                 MakeModelCommand.class,

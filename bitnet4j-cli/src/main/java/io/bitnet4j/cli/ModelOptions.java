@@ -73,9 +73,14 @@ final class ModelOptions {
 
     /** The file to load: --model, else the single .gguf in the bundled models folder. */
     Path modelPath() {
-        if (model != null) {
-            if (!Files.isRegularFile(model)) throw new CliException("model file not found: " + model);
-            return model;
+        return modelPath(model);
+    }
+
+    /** The given file (checked), else the first .gguf in the bundled models folder. */
+    static Path modelPath(Path given) {
+        if (given != null) {
+            if (!Files.isRegularFile(given)) throw new CliException("model file not found: " + given);
+            return given;
         }
         Path dir = Path.of(System.getProperty("bitnet4j.home", ".")).resolve("models");
         List<Path> found;
@@ -127,13 +132,18 @@ final class ModelOptions {
         return new Progress(err, label, !noProgress);
     }
 
-    Tokenizer tokenizer(Model model) {
-        PreTokenizer mode = switch (tokenizerMode == null ? "" : tokenizerMode) {
+    /** The --tokenizer choice: null (from the file), llama3 or compat. */
+    static PreTokenizer preTokenizer(String mode) {
+        return switch (mode == null ? "" : mode) {
             case "" -> null;
             case "llama3" -> PreTokenizer.LLAMA3;
             case "compat" -> PreTokenizer.BITNET_CPP_COMPAT;
-            default -> throw new UsageException("unknown --tokenizer '" + tokenizerMode + "', expected llama3 or compat");
+            default -> throw new UsageException("unknown --tokenizer '" + mode + "', expected llama3 or compat");
         };
+    }
+
+    Tokenizer tokenizer(Model model) {
+        PreTokenizer mode = preTokenizer(tokenizerMode);
         try {
             return io.bitnet4j.tokenizer.GgufTokenizer.load(model.gguf(), model.config().vocabSize(), mode);
         } catch (io.bitnet4j.gguf.GgufException e) {
