@@ -60,13 +60,13 @@ class CliTest {
 
     @Test
     void benchComparesConfigurationsInMarkdown() {
-        Run r = run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "--no-roofline", "--sessions", "1,2",
-                "--bench-kernels", "auto,vector", "--bench-output-types", "f16,q4", "--bench-batch", "4,8", "--no-progress");
+        Run r = run("", "bench", "-m", model.toString(), "-p", "8", "-n", "2", "-r", "1", "--no-roofline", "--sessions", "1,2",
+                "--bench-kernels", "auto,vector", "--bench-output-types", "f16,q4", "--bench-batch", "4,8", "--no-progress", "-t", "1");
         assertEquals(0, r.code(), r.err());
-        // 2 kernels x 2 output types x 2 batch sizes, each with pp8, tg4 and tg4 x2 sessions
+        // 2 kernels x 2 output types x 2 batch sizes, each with pp8, tg2 and tg2 x2 sessions
         long rows = r.out().lines().filter(l -> l.startsWith("| tiny.gguf")).count();
         assertEquals(24, rows, r.out());
-        assertTrue(r.out().contains("| 4 | native") && r.out().contains("| q4 | pp8 |") && r.out().contains("| f16 | tg4 x2 sessions |"), r.out());
+        assertTrue(r.out().contains("| 4 | native") && r.out().contains("| q4 | pp8 |") && r.out().contains("| f16 | tg2 x2 sessions |"), r.out());
         assertTrue(r.out().contains("vector") && r.out().contains("native"), r.out());
         assertEquals(2, run("", "bench", "-m", model.toString(), "--bench-output-types", "q5", "-p", "8", "-n", "0", "--no-roofline").code());
     }
