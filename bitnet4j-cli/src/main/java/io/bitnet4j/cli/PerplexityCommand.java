@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
                 "each chunk scored; the running estimate per chunk, then 'Final estimate: PPL = X +/- E'.",
                 "--kl-divergence-base FILE saves the run's log-probabilities; run again with --kl-divergence and",
                 "another --output-type, --kernel or --isa to get KL divergence, top-token agreement and the PPL change.",
+                "To compare with bitnet.cpp on a file without tokenizer.ggml.pre (the official 2B4T file, the bundled",
+                "model), add --tokenizer compat: bitnet.cpp then splits text with llama.cpp's default pre-tokenizer.",
                 "--protocol windows: every token of non-overlapping windows (scripts/train-tiny-model/eval.py)."})
 final class PerplexityCommand implements Callable<Integer> {
     @Mixin ModelOptions model;

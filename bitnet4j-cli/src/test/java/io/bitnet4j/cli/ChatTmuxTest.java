@@ -118,7 +118,9 @@ class ChatTmuxTest {
     private static String tmux(String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("tmux"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putIfAbsent("TERM", "xterm"); // CI runs without one; tmux gives the pane its own
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
         return out;
