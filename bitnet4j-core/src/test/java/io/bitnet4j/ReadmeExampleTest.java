@@ -3,10 +3,10 @@ package io.bitnet4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bitnet4j.model.Generator;
+import io.bitnet4j.generation.Generator;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.Session;
-import io.bitnet4j.model.SyntheticModel;
+import io.bitnet4j.synthetic.SyntheticModel;
 import io.bitnet4j.sampling.Sampler;
 import io.bitnet4j.sampling.SamplerChain;
 import io.bitnet4j.sampling.SamplingParams;

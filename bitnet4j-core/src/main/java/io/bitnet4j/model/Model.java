@@ -163,7 +163,6 @@ public final class Model implements AutoCloseable {
     public static Model load(Path path, Options options, ProgressListener progress) throws IOException {
         java.util.Objects.requireNonNull(options, "options");
         java.util.Objects.requireNonNull(progress, "progress");
-        Kernels kernels = kernels(options); // first: a backend that cannot run fails before the file is read
         // Read into huge pages by default: decode streams every weight once per token, and 2 MiB pages made it
         // 8-16 % faster than the page cache's 4 KiB pages (docs/performance.md). Mapping saves the copy.
         GgufFile gguf = options.mapFile() ? GgufFile.open(path) : GgufFile.read(path, progress);
@@ -173,6 +172,8 @@ public final class Model implements AutoCloseable {
             ModelConfig config = ModelConfig.fromGguf(gguf);
             Weights stored = Weights.load(gguf, config, progress);
             if (options.checkWeights()) checkAllCodes(stored, progress);
+            // The backend only after every check on the file: invalid data never reaches native code.
+            Kernels kernels = kernels(options);
             int threads = options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads();
             parallel = new Parallel(threads);
             Weights weights = prepareTernary(stored, kernels, arena, parallel, progress);

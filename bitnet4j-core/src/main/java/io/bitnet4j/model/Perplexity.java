@@ -31,6 +31,7 @@ public record Perplexity(long tokens, double nll) {
         if (window + extra > model.config().contextLength())
             throw new IllegalArgumentException("window " + window + (extra == 1 ? " + BOS" : "") + " exceeds the model's context "
                     + model.config().contextLength());
+        java.util.Objects.requireNonNull(progress, "progress (ProgressListener.NONE for none)");
         int chunks = (ids.length + window - 1) / window;
         if (ids.length < 1 + (1 - extra)) throw new IllegalArgumentException("text has " + ids.length + " tokens: nothing to score");
         double[] nll = {0};

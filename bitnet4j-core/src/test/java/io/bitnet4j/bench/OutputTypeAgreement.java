@@ -1,5 +1,6 @@
 package io.bitnet4j.bench;
 
+import io.bitnet4j.model.OutputType;
 import io.bitnet4j.model.LogitsDump;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.Session;
@@ -16,8 +17,8 @@ public final class OutputTypeAgreement {
         int positions = Integer.parseInt(args[1]);
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         String type = args.length > 3 ? args[3] : "i8";
-        Model.Options o = Model.Options.defaults().withThreads(threads).withContextLength(positions + 2);
-        try (Model f16 = Model.load(file, o); Model quantized = Model.load(file, o.withOutputType(type));
+        Model.Options o = Model.Options.builder().threads(threads).contextLength(positions + 2).build();
+        try (Model f16 = Model.load(file, o); Model quantized = Model.load(file, o.toBuilder().outputType(OutputType.parse(type)).build());
              Session a = f16.newSession(); Session b = quantized.newSession()) {
             int token = 1 % f16.config().vocabSize(), same = 0;
             for (int p = 0; p < positions; p++) {

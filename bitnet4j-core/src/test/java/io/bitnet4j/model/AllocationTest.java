@@ -1,5 +1,6 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.synthetic.SyntheticModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +43,7 @@ class AllocationTest {
     /** Child-JVM entry point: warms up, then prints the bytes allocated per decode step over all threads. */
     public static final class Probe {
         public static void main(String[] args) throws Exception {
-            try (Model m = Model.load(Path.of(args[0]), Model.Options.defaults().withThreads(2).withBackend(args[1]));
+            try (Model m = Model.load(Path.of(args[0]), Model.Options.builder().threads(2).backend(Backend.parse(args[1])).build());
                  Session s = m.newSession()) {
                 for (int i = 0; i < 2000; i++) { // warm up: C2 compiles the loop and the Vector API intrinsics
                     if (s.position() + 1 >= s.contextLength()) s.reset();

@@ -1,5 +1,6 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.synthetic.SyntheticModel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,7 +28,7 @@ class BatchDecoderTest {
     @Test
     void batchedStepsMatchEachSessionAlone() throws Exception {
         int sessions = 5, steps = 12;
-        try (Model m = Model.load(tiny, Model.Options.defaults().withThreads(2))) {
+        try (Model m = Model.load(tiny, Model.Options.builder().threads(2).build())) {
             List<int[]> prompts = new ArrayList<>();
             List<int[]> alone = new ArrayList<>();
             for (int i = 0; i < sessions; i++) {
@@ -59,7 +60,7 @@ class BatchDecoderTest {
 
     @Test
     void sessionsJoinAndLeaveBetweenSteps() throws Exception {
-        try (Model m = Model.load(tiny, Model.Options.defaults().withThreads(2));
+        try (Model m = Model.load(tiny, Model.Options.builder().threads(2).build());
              BatchDecoder batch = m.newBatchDecoder(4); Session a = m.newSession(); Session b = m.newSession()) {
             batch.step(List.of(a), new int[] {1});
             batch.step(List.of(a, b), new int[] {2, 3});
@@ -71,7 +72,7 @@ class BatchDecoderTest {
 
     @Test
     void badStepsChangeNothing() throws Exception {
-        try (Model m = Model.load(tiny, Model.Options.defaults().withThreads(2)); BatchDecoder batch = m.newBatchDecoder(2);
+        try (Model m = Model.load(tiny, Model.Options.builder().threads(2).build()); BatchDecoder batch = m.newBatchDecoder(2);
              Session a = m.newSession(4); Session b = m.newSession()) {
             assertThrows(IllegalArgumentException.class, () -> batch.step(List.of(a, a), new int[] {1, 2}));
             assertThrows(IllegalArgumentException.class, () -> batch.step(List.of(a, b), new int[] {1}));

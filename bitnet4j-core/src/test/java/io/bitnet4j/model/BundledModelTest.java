@@ -25,11 +25,11 @@ class BundledModelTest {
     @ParameterizedTest
     @ValueSource(strings = {"native", "vector"})
     void heldOutPerplexityMatchesTheTrainingScript(String backend) throws Exception {
-        try (Model m = Model.load(MODEL, Model.Options.defaults().withThreads(2).withBackend(backend))) {
+        try (Model m = Model.load(MODEL, Model.Options.builder().threads(2).backend(Backend.parse(backend)).build())) {
             Tokenizer tok = GgufTokenizer.load(m.gguf(), null);
             int[] ids = tok.encode(Files.readString(HELDOUT, StandardCharsets.UTF_8), false);
             assertEquals(51_395, ids.length, "the training script's tokenizer made 51,395 ids of the held-out text");
-            Perplexity p = Perplexity.compute(m, ids, m.config().contextLength() - 1, tok.bos(), null);
+            Perplexity p = Perplexity.compute(m, ids, m.config().contextLength() - 1, tok.bos(), io.bitnet4j.ProgressListener.NONE);
             System.out.printf("%s: held-out perplexity %.4f over %d tokens (training script: %.2f)%n", backend, p.value(), p.tokens(), TRAINING_SCRIPT_PPL);
             assertTrue(Math.abs(p.value() / TRAINING_SCRIPT_PPL - 1) < 0.02, backend + ": perplexity " + p.value());
         }

@@ -1,5 +1,6 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.synthetic.SyntheticModel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -32,7 +33,7 @@ class ConcurrencyTest {
 
     @Test
     void eightParallelSessionsMatchTheirSerialRuns() throws Exception {
-        try (Model m = Model.load(tiny, Model.Options.defaults().withThreads(2));
+        try (Model m = Model.load(tiny, Model.Options.builder().threads(2).build());
              ExecutorService pool = Executors.newFixedThreadPool(8)) {
             List<int[]> prompts = new ArrayList<>(), serial = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
@@ -53,7 +54,7 @@ class ConcurrencyTest {
 
     @Test
     void closingASessionWhileItsOwnerGeneratesIsSafe() throws Exception {
-        try (Model m = Model.load(tiny, Model.Options.defaults().withThreads(2))) {
+        try (Model m = Model.load(tiny, Model.Options.builder().threads(2).build())) {
             Session s = m.newSession(512);
             AtomicInteger steps = new AtomicInteger();
             CountDownLatch running = new CountDownLatch(1);
@@ -89,7 +90,7 @@ class ConcurrencyTest {
 
     @Test
     void closingTheModelUnderEightGeneratingSessionsIsReportedToEach() throws Exception {
-        Model m = Model.load(tiny, Model.Options.defaults().withThreads(2));
+        Model m = Model.load(tiny, Model.Options.builder().threads(2).build());
         List<Session> sessions = new ArrayList<>();
         for (int i = 0; i < 8; i++) sessions.add(m.newSession(512));
         AtomicInteger reported = new AtomicInteger();

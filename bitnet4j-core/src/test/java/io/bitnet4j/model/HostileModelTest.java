@@ -1,5 +1,7 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.synthetic.SyntheticModel;
+import io.bitnet4j.tokenizer.GgufTokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,14 +35,28 @@ import org.junit.jupiter.params.provider.MethodSource;
  * message names the offending key or tensor. The container-level corpus (truncation, hostile counts and
  * offsets) is GgufCorruptionTest; here the file is always well-formed GGUF and only its content is wrong.
  *
- * <p>No native call on invalid data: loads use a "tripwire" ISA name. Creating the native backend with it
- * fails with "unknown ISA" before any native call, so if validation ran after the backend was created,
- * every case would fail with that message instead of its own ({@link #tripwireFiresOnAValidModel} proves
- * the tripwire fires).
+ * <p>No native call on invalid data: loads run with a "tripwire" ISA name in the system property
+ * {@code bitnet4j.isa}. Creating the native backend with it fails with "unknown ISA" before any native call, so if
+ * validation ran after the backend was created, every case would fail with that message instead of its own
+ * ({@link #tripwireFiresOnAValidModel} proves the tripwire fires).
+ *
+ * <p>The tokenizer keys are checked where text meets the model: {@link GgufTokenizer#load(GgufFile, int,
+ * io.bitnet4j.tokenizer.PreTokenizer)} (the generation layer's entry); a model with a broken tokenizer still
+ * loads and runs on token ids.
  */
 class HostileModelTest {
     static final String A = "bitnet-b1.58.";
-    static final Model.Options TRIPWIRE = new Model.Options(1, "native", "tripwire-isa", 0, 8, true, false, "f16", "auto", false);
+    static final Model.Options TRIPWIRE = Model.Options.builder().threads(1).backend(Backend.NATIVE).batchSize(8).build();
+
+    @BeforeAll
+    static void armTripwire() {
+        System.setProperty("bitnet4j.isa", "tripwire-isa");
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void disarmTripwire() {
+        System.clearProperty("bitnet4j.isa");
+    }
 
     @TempDir
     static Path dir;
@@ -249,7 +265,14 @@ class HostileModelTest {
         Path f = v.write(String.join("_", fragments));
         // Only GgufException is acceptable: an IllegalArgumentException from the tripwire means the backend was
         // created first; anything else (ArithmeticException, IndexOutOfBounds, OOM) is an unhandled case.
-        GgufException e = assertThrows(GgufException.class, () -> Model.load(f, TRIPWIRE).close());
+        GgufException e;
+        if (fragments[0].startsWith("tokenizer.")) {
+            try (Model m = Model.load(f, Model.Options.builder().backend(Backend.JAVA).threads(1).batchSize(8).build())) {
+                e = assertThrows(GgufException.class, () -> GgufTokenizer.load(m.gguf(), m.config().vocabSize(), null));
+            }
+        } else {
+            e = assertThrows(GgufException.class, () -> Model.load(f, TRIPWIRE).close());
+        }
         for (String s : fragments) assertTrue(e.getMessage().contains(s), "message '" + e.getMessage() + "' lacks '" + s + "'");
         assertTrue(e.getMessage().length() < 400, "one precise message, not a dump: " + e.getMessage());
     }
@@ -260,7 +283,7 @@ class HostileModelTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Model.load(f, TRIPWIRE).close());
         assertTrue(e.getMessage().contains("unknown ISA 'tripwire-isa'"), e.getMessage());
         // And the rewritten, unchanged file is a working model: the variants differ from it only by their edit.
-        try (Model m = Model.load(f, Model.Options.defaults().withBackend("java").withThreads(1)); Session s = m.newSession()) {
+        try (Model m = Model.load(f, Model.Options.builder().backend(Backend.JAVA).threads(1).build()); Session s = m.newSession()) {
             assertEquals(300, s.decode(1).length);
         }
     }
@@ -269,7 +292,7 @@ class HostileModelTest {
     void optionalKeysFallBackToTheirDefaults() throws Exception {
         // vocab_size from token_embd, rope.dimension_count = dim / heads, freq_base 10000: still a valid model.
         Variant v = new Variant().remove(A + "vocab_size").remove(A + "rope.dimension_count").remove(A + "rope.freq_base");
-        try (Model m = Model.load(v.write("defaults"), Model.Options.defaults().withBackend("java").withThreads(1))) {
+        try (Model m = Model.load(v.write("defaults"), Model.Options.builder().backend(Backend.JAVA).threads(1).build())) {
             assertEquals(300, m.config().vocabSize());
             assertEquals(64, m.config().headDim());
             assertEquals(10000f, m.config().ropeBase());
@@ -283,10 +306,10 @@ class HostileModelTest {
         Variant v = new Variant();
         v.tensor("blk.0.attn_v.weight").data()[5] = (byte) 0x0C;
         Path f = v.write("code3_nocheck");
-        try (Model m = Model.load(f, new Model.Options(1, "java", null, 0, 8, false, false, "f16", "auto", false))) {
+        try (Model m = Model.load(f, Model.Options.builder().threads(1).backend(Backend.JAVA).batchSize(8).checkWeights(false).build())) {
             assertEquals(300, m.config().vocabSize());
         }
-        assertThrows(GgufException.class, () -> Model.load(f, new Model.Options(1, "java", null, 0, 8, true, false, "f16", "auto", false)).close());
+        assertThrows(GgufException.class, () -> Model.load(f, Model.Options.builder().threads(1).backend(Backend.JAVA).batchSize(8).build()).close());
     }
 
     @Test

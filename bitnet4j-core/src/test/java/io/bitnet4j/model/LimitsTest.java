@@ -1,9 +1,11 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.synthetic.SyntheticModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bitnet4j.generation.Generator;
 import io.bitnet4j.sampling.Sampler;
 import io.bitnet4j.tokenizer.GgufTokenizer;
 import io.bitnet4j.tokenizer.Tokenizer;
@@ -35,7 +37,7 @@ class LimitsTest {
     }
 
     static Model.Options java(int threads) {
-        return Model.Options.defaults().withBackend("java").withThreads(threads);
+        return Model.Options.builder().backend(Backend.JAVA).threads(threads).build();
     }
 
     @Test

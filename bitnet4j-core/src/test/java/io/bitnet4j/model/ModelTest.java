@@ -1,5 +1,6 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.synthetic.SyntheticModel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,7 +40,7 @@ class ModelTest {
     }
 
     static Model.Options options(String backend) {
-        return Model.Options.defaults().withBackend(backend).withThreads(2);
+        return Model.Options.builder().backend(Backend.parse(backend)).threads(2).build();
     }
 
     @ParameterizedTest
@@ -104,14 +105,14 @@ class ModelTest {
                 assertArrayEquals(reference, greedy(m, prompt, 24), "greedy tokens of backend " + backend);
             }
         }
-        try (Model m = Model.load(tiny, options("native").withIsa("scalar"))) {
+        try (Model m = Model.load(tiny, options("native").toBuilder().isa(Isa.SCALAR).build())) {
             assertArrayEquals(reference, greedy(m, prompt, 24), "greedy tokens of the native scalar ISA");
         }
-        try (Model m = Model.load(tiny, options("vector").withTernaryKernel("vector-lut"))) {
+        try (Model m = Model.load(tiny, options("vector").toBuilder().ternaryKernel(TernaryKernel.VECTOR_LUT).build())) {
             assertArrayEquals(reference, greedy(m, prompt, 24), "greedy tokens of the vector-lut kernel");
         }
         for (String lut : List.of("tl2", "tl1")) { // SIMD where the CPU has it, else the scalar LUT reference
-            try (Model m = Model.load(tiny, options("native").withTernaryKernel(lut))) {
+            try (Model m = Model.load(tiny, options("native").toBuilder().ternaryKernel(TernaryKernel.parse(lut)).build())) {
                 assertArrayEquals(reference, greedy(m, prompt, 24), "greedy tokens of the " + lut + " kernels");
             }
         }
@@ -131,7 +132,7 @@ class ModelTest {
             for (int t : tokens) f16Rows.add(s.decode(t).clone());
         }
         for (String backend : List.of("native", "vector", "java")) {
-            try (Model m = Model.load(tiny, options(backend).withOutputType(type)); Session s = m.newSession()) {
+            try (Model m = Model.load(tiny, options(backend).toBuilder().outputType(OutputType.parse(type)).build()); Session s = m.newSession()) {
                 assertTrue(m.describe().get("output projection").startsWith(type.equals("i8") ? "int8" : "4-bit"), m.describe().toString());
                 for (int i = 0; i < tokens.length; i++) {
                     float[] row = s.decode(tokens[i]), f16 = f16Rows.get(i);
@@ -141,8 +142,8 @@ class ModelTest {
                 }
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> Model.Options.defaults().withOutputType("q5"));
-        assertThrows(IllegalArgumentException.class, () -> Model.Options.defaults().withExactNumerics(true).withOutputType(type));
+        assertThrows(IllegalArgumentException.class, () -> Model.Options.builder().outputType(OutputType.parse("q5")).build());
+        assertThrows(IllegalArgumentException.class, () -> Model.Options.builder().numerics(Numerics.EXACT).outputType(OutputType.parse(type)).build());
     }
 
     /** The quantized pass itself (the logits outside the rescored best) is bit-identical on every backend. */
@@ -151,11 +152,11 @@ class ModelTest {
     void quantizedOutputProjectionIsExactAcrossBackends(String type) throws Exception {
         int[] tokens = randomTokens(12, 512, 18);
         List<float[]> nativeRows = new ArrayList<>();
-        try (Model m = Model.load(tiny, options("native").withOutputType(type)); Session s = m.newSession()) {
+        try (Model m = Model.load(tiny, options("native").toBuilder().outputType(OutputType.parse(type)).build()); Session s = m.newSession()) {
             for (int t : tokens) nativeRows.add(s.decode(t).clone());
         }
         for (String backend : List.of("vector", "java")) {
-            try (Model m = Model.load(tiny, options(backend).withOutputType(type)); Session s = m.newSession()) {
+            try (Model m = Model.load(tiny, options(backend).toBuilder().outputType(OutputType.parse(type)).build()); Session s = m.newSession()) {
                 for (int i = 0; i < tokens.length; i++) {
                     float[] row = s.decode(tokens[i]), ref = nativeRows.get(i);
                     int exact = 0;
@@ -174,10 +175,10 @@ class ModelTest {
     void batchedPrefillMatchesTokenByToken(int batch) throws Exception {
         int[] tokens = randomTokens(29, 600, 9);
         List<float[]> oneByOne = new ArrayList<>();
-        try (Model m = Model.load(gqa, options("native").withBatchSize(1)); Session s = m.newSession()) {
+        try (Model m = Model.load(gqa, options("native").toBuilder().batchSize(1).build()); Session s = m.newSession()) {
             for (int t : tokens) oneByOne.add(s.decode(t).clone());
         }
-        try (Model m = Model.load(gqa, options("native").withBatchSize(batch)); Session s = m.newSession()) {
+        try (Model m = Model.load(gqa, options("native").toBuilder().batchSize(batch).build()); Session s = m.newSession()) {
             List<float[]> batched = new ArrayList<>();
             s.evaluateAll(tokens, (i, logits) -> batched.add(logits.clone()));
             assertEquals(tokens.length, batched.size());
@@ -247,9 +248,9 @@ class ModelTest {
             assertThrows(IllegalArgumentException.class, () -> m.newSession(0));
             assertThrows(IllegalArgumentException.class, () -> m.newSession(100_000));
         }
-        assertThrows(IllegalArgumentException.class, () -> Model.Options.defaults().withThreads(-1));
-        assertThrows(IllegalArgumentException.class, () -> Model.Options.defaults().withThreads(5000));
-        assertThrows(IllegalArgumentException.class, () -> Model.Options.defaults().withBackend("gpu"));
+        assertThrows(IllegalArgumentException.class, () -> Model.Options.builder().threads(-1).build());
+        assertThrows(IllegalArgumentException.class, () -> Model.Options.builder().threads(5000).build());
+        assertThrows(IllegalArgumentException.class, () -> Model.Options.builder().backend(Backend.parse("gpu")).build());
     }
 
     @Test

@@ -77,11 +77,11 @@ class ParityTest {
     }
 
     static Model load(Path shared, String file, String backend) throws Exception {
-        Model.Options o = Model.Options.defaults().withThreads(2);
-        if (backend.startsWith("native:")) o = o.withBackend("native").withIsa(backend.substring(7));
-        else if (backend.startsWith("lut:")) o = o.withBackend("native").withTernaryKernel(backend.substring(4));
-        else if (backend.equals("vector-lut")) o = o.withBackend("vector").withTernaryKernel("vector-lut");
-        else o = o.withBackend(backend);
+        Model.Options o = Model.Options.builder().threads(2).build();
+        if (backend.startsWith("native:")) o = o.toBuilder().backend(Backend.NATIVE).isa(Isa.parse(backend.substring(7))).build();
+        else if (backend.startsWith("lut:")) o = o.toBuilder().backend(Backend.NATIVE).ternaryKernel(TernaryKernel.parse(backend.substring(4))).build();
+        else if (backend.equals("vector-lut")) o = o.toBuilder().backend(Backend.VECTOR).ternaryKernel(TernaryKernel.VECTOR_LUT).build();
+        else o = o.toBuilder().backend(Backend.parse(backend)).build();
         return Model.load(shared.resolve("parity").resolve(file + ".gguf"), o);
     }
 
@@ -144,7 +144,7 @@ class ParityTest {
         Path shared = sharedDir();
         Assumptions.assumeTrue(shared != null, "../shared/parity is absent: parity tests skipped");
         Fixture fx = Fixture.read(shared.resolve("parity").resolve(file + ".decode.json"), file);
-        Model.Options o = Model.Options.defaults().withThreads(2).withBackend(backend).withExactNumerics(true);
+        Model.Options o = Model.Options.builder().threads(2).backend(Backend.parse(backend)).numerics(Numerics.EXACT).build();
         try (Model m = Model.load(shared.resolve("parity").resolve(file + ".gguf"), o); Session s = m.newSession()) {
             int[] fed = fx.fed();
             int identical = 0;

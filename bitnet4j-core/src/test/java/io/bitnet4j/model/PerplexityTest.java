@@ -1,5 +1,6 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.synthetic.SyntheticModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ class PerplexityTest {
         SyntheticModel.write(file, SyntheticModel.Spec.tiny(), null, 9);
         int[] ids = ModelTest.randomTokens(23, 500, 4); // 23 = 2 full chunks of 10 and a partial one of 3
         int window = 10, bos = 504;
-        try (Model m = Model.load(file, Model.Options.defaults().withThreads(2))) {
+        try (Model m = Model.load(file, Model.Options.builder().threads(2).build())) {
             for (int b : new int[] {bos, -1}) {
                 double nll = 0;
                 long n = 0;
@@ -35,7 +36,7 @@ class PerplexityTest {
                         }
                     }
                 }
-                Perplexity p = Perplexity.compute(m, ids, window, b, null);
+                Perplexity p = Perplexity.compute(m, ids, window, b, io.bitnet4j.ProgressListener.NONE);
                 assertEquals(n, p.tokens(), "scored tokens, bos " + b);
                 assertEquals(b >= 0 ? 23 : 20, p.tokens());
                 assertEquals(nll, p.nll(), 1e-6 * Math.abs(nll), "nll, bos " + b);

@@ -1,5 +1,6 @@
 package io.bitnet4j.model;
 
+import io.bitnet4j.synthetic.SyntheticModel;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -41,7 +42,7 @@ class ResourceLeakTest {
 
     /** One full cycle: load (reads or maps, validates, scans every weight), run a step, close. */
     static void cycle(boolean mapFile) throws IOException {
-        try (Model m = Model.load(model, Model.Options.defaults().withThreads(2).withMapFile(mapFile)); Session s = m.newSession(8)) {
+        try (Model m = Model.load(model, Model.Options.builder().threads(2).mapFile(mapFile).build()); Session s = m.newSession(8)) {
             s.decode(1);
         }
     }
@@ -60,7 +61,7 @@ class ResourceLeakTest {
         assertTrue(rss1 - rss0 < 64 * 1024, "RSS grew by " + (rss1 - rss0) / 1024 + " MB over 100 load/close cycles");
         // The mappings themselves: no mapping of the file may survive its model (checked exactly, no GC noise).
         assertTrue(mappings() == 0, mappings() + " mappings of " + model + " outlive their models");
-        try (Model open = Model.load(model, Model.Options.defaults().withThreads(1).withMapFile(true))) {
+        try (Model open = Model.load(model, Model.Options.builder().threads(1).mapFile(true).build())) {
             assertTrue(mappings() > 0, "the maps check sees a live mapping (else it could never fail)");
         }
     }

@@ -1,4 +1,4 @@
-package io.bitnet4j.model;
+package io.bitnet4j.synthetic;
 
 import static org.junit.jupiter.api.Assertions.*;
 
