@@ -57,6 +57,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-roofline", description = "skip the memory bandwidth measurement (no roofline fraction)")
     boolean noRoofline;
 
+    @Option(names = "--bandwidth-mib", paramLabel = "MIB", defaultValue = "1024",
+            description = "buffer of the bandwidth measurement, far larger than the caches (default: ${DEFAULT-VALUE})")
+    int bandwidthMib;
+
     /** One test to run: pp (gen = 0), tg (prompt = 0) or pg (both), with sessions > 1 for batched tg. */
     record Test(int prompt, int gen, int sessions) {
         String name() {
@@ -68,6 +72,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (repetitions < 1) throw new UsageException("--repetitions must be at least 1, got " + repetitions);
+        if (bandwidthMib < 64) throw new UsageException("--bandwidth-mib must be at least 64 (beyond the caches), got " + bandwidthMib);
         BenchReport.Format out = BenchReport.Format.parse(format);
         List<Test> tests = tests();
         List<Integer> threads = model.threads;
@@ -125,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
     private double measureBandwidth(int threads) {
         int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         System.err.printf(Locale.ROOT, "measuring memory read bandwidth with %d thread(s)...%n", n);
-        double bandwidth = MemoryBandwidth.measure(1L << 30, n, 4);
+        double bandwidth = MemoryBandwidth.measure((long) bandwidthMib << 20, n, 4);
         System.err.printf(Locale.ROOT, "memory read bandwidth with %d thread(s): %.1f GB/s%n", n, bandwidth / 1e9);
         return bandwidth;
     }

@@ -59,7 +59,7 @@ class BenchCommandTest {
         try {
             Locale.setDefault(Locale.GERMANY); // writes 24,700 for 24.7 where a format follows the default locale
             CliTest.Run csv = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-t", "1", "-o", "csv",
-                    "--no-progress");
+                    "--no-progress", "--no-roofline");
             assertEquals(0, csv.code(), csv.err());
             List<String> lines = csv.out().lines().toList();
             assertEquals(3, lines.size(), csv.out());
@@ -73,12 +73,12 @@ class BenchCommandTest {
                 assertEquals("1", values.get(header.indexOf("n_threads")));
             }
             CliTest.Run jsonl = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "0", "-r", "1", "-t", "1", "-o", "jsonl",
-                    "--no-progress");
+                    "--no-progress", "--no-roofline");
             assertEquals(0, jsonl.code(), jsonl.err());
             List<String> objects = jsonl.out().lines().toList();
             assertEquals(1, objects.size(), jsonl.out());
             assertEquals(8, new ObjectMapper().readTree(objects.getFirst()).get("n_prompt").asInt());
-            CliTest.Run md = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "0", "-r", "1", "-t", "1", "--no-progress");
+            CliTest.Run md = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "0", "-r", "1", "-t", "1", "--no-progress", "--no-roofline");
             assertTrue(md.out().matches("(?s).*\\| pp8 \\| \\d+\\.\\d\\d ± \\d+\\.\\d\\d \\|.*"), md.out());
         } finally {
             Locale.setDefault(saved);
@@ -87,7 +87,9 @@ class BenchCommandTest {
 
     @Test
     void rooflineIsReportedForGenerationOnly() throws Exception {
-        CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-t", "1", "-o", "jsonl", "--no-progress");
+        // A small probe buffer (still beyond the caches): a 1 GiB one can take long to find huge pages on a busy machine.
+        CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-t", "1", "-o", "jsonl", "--no-progress",
+                "--bandwidth-mib", "128");
         assertEquals(0, r.code(), r.err());
         List<JsonNode> rows = new ArrayList<>();
         for (String line : r.out().lines().toList()) rows.add(new ObjectMapper().readTree(line));
