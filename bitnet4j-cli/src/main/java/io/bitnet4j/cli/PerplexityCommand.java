@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
                 "each chunk scored; the running estimate per chunk, then 'Final estimate: PPL = X +/- E'.",
                 "--kl-divergence-base FILE saves the run's log-probabilities; run again with --kl-divergence and",
                 "another --output-type, --kernel or --isa to get KL divergence, top-token agreement and the PPL change.",
-                "To compare with bitnet.cpp on a file without tokenizer.ggml.pre (the official 2B4T file, the bundled",
-                "model), add --tokenizer compat: bitnet.cpp then splits text with llama.cpp's default pre-tokenizer.",
+                "Text is split as llama-perplexity splits it: on a file without tokenizer.ggml.pre (the official 2B4T",
+                "file, the bundled model) with llama.cpp's default pre-tokenizer, unless --tokenizer llama3.",
                 "--protocol windows: every token of non-overlapping windows (scripts/train-tiny-model/eval.py)."})
 final class PerplexityCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
@@ -81,7 +81,7 @@ final class PerplexityCommand implements Callable<Integer> {
         String text = text();
         try (Model m = model.load(System.err)) {
             Report.system(System.err, m);
-            Tokenizer tok = model.tokenizer(m);
+            Tokenizer tok = llamaCppTokenizer(m);
             int nCtx = context(m);
             int[] ids = tok.encode(text, false);
             if (tok.addBos() && tok.bos() >= 0) ids = GenerateCommand.prepend(tok.bos(), ids); // as llama-perplexity tokenizes
@@ -137,7 +137,7 @@ final class PerplexityCommand implements Callable<Integer> {
             KlDivergence.Header h = base.header;
             if (h.nVocab() != m.config().vocabSize())
                 throw new CliException(klBase + " was made with a vocabulary of " + h.nVocab() + ", this model has " + m.config().vocabSize());
-            Tokenizer tok = model.tokenizer(m);
+            Tokenizer tok = llamaCppTokenizer(m);
             int n = Perplexity.llamaCppChunks(h.tokens().length, h.nCtx(), chunks);
             System.err.printf(Locale.ROOT, "%s: %d chunks of %d tokens%n", klBase, n, h.nCtx());
             KlDivergence.Stats stats = new KlDivergence.Stats();
@@ -169,6 +169,20 @@ final class PerplexityCommand implements Callable<Integer> {
             progress.done(String.format(Locale.ROOT, "%.1f s", progress.seconds()));
             out.printf(Locale.ROOT, "perplexity: %.4f over %d scored tokens (%.1f tokens/s)%n", p.value(), p.tokens(), p.tokens() / progress.seconds());
         }
+    }
+
+    /**
+     * The tokenizer llama-perplexity would use on this file: the one tokenizer.ggml.pre names, else llama.cpp's
+     * default pre-tokenizer (what bitnet.cpp does with the official 2B4T file), unless --tokenizer says otherwise.
+     * On such files the split differs from the model's own (LLaMA-3) one, and so does the perplexity.
+     */
+    private Tokenizer llamaCppTokenizer(Model m) {
+        if (model.tokenizerMode == null && !m.gguf().has("tokenizer.ggml.pre")) {
+            System.err.println("tokenizer: llama.cpp's default pre-tokenizer, as llama-perplexity uses it on a file without "
+                    + "tokenizer.ggml.pre (--tokenizer llama3 for the model's own split)");
+            model.tokenizerMode = "compat";
+        }
+        return model.tokenizer(m);
     }
 
     /** -c as llama-perplexity reads it: 512 unless given (capped at the model's context when not given). */

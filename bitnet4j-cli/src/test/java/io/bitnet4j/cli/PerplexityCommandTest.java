@@ -9,6 +9,7 @@ import io.bitnet4j.model.Perplexity;
 import io.bitnet4j.model.Session;
 import io.bitnet4j.synthetic.SyntheticModel;
 import io.bitnet4j.tokenizer.GgufTokenizer;
+import io.bitnet4j.tokenizer.PreTokenizer;
 import io.bitnet4j.tokenizer.Tokenizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -45,7 +46,7 @@ class PerplexityCommandTest {
         try (Model m = Model.load(model, Model.Options.builder().threads(1).build()); Session s = m.newSession(CTX)) {
             Tokenizer tok;
             try (GgufFile g = GgufFile.open(model)) {
-                tok = GgufTokenizer.load(g, null);
+                tok = GgufTokenizer.load(g, PreTokenizer.BITNET_CPP_COMPAT); // llama.cpp's split: the file names none
             }
             int[] ids = tok.encodeWithBos(Files.readString(text), false);
             double nll = 0, nll2 = 0;
@@ -84,6 +85,7 @@ class PerplexityCommandTest {
         assertEquals(ppl, printed[0], 2e-3 * ppl, r.out());
         assertEquals(error, printed[1], 2e-3 * error + 1e-5, r.out());
         assertTrue(r.err().contains("5 chunks of 32, scoring the last 15 tokens of each"), r.err());
+        assertTrue(r.err().contains("tokenizer: llama.cpp's default pre-tokenizer"), r.err());
     }
 
     @Test
