@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -15,8 +16,10 @@ import picocli.CommandLine.Parameters;
         description = {"Turn token ids back into text: ids as arguments, or on stdin when none are given, written",
                 "as 'tokenize --ids' prints them ([1, 2, 3]) or separated by spaces or commas."})
 final class DetokenizeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF file holding the vocabulary (default: the bundled model)")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF file holding the vocabulary (or -hf REPO; default: the bundled model)")
     Path model;
+
+    @Mixin HfModelArgs hf;
 
     @Option(names = "--no-special", description = "leave control tokens (BOS, <|eot_id|>, ...) out of the text")
     boolean noSpecial;
@@ -26,7 +29,7 @@ final class DetokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Tokenizer tok = TokenizeCommand.load(model, null);
+        Tokenizer tok = TokenizeCommand.load(hf.given() ? hf.resolve(model) : model, null);
         String text = ids.isEmpty() ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : String.join(" ", ids);
         int[] parsed = TokenizeCommand.parseIdList(text);
         for (int id : parsed)

@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
                 PerplexityCommand.class,
                 BenchCommand.class,
                 MakeModelCommand.class,
+                ServeCommand.class,
+                PullCommand.class,
+                ModelsCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options every model-using command shares: which file, how to run it, how to tokenize. */
@@ -22,6 +23,8 @@ final class ModelOptions {
     @Option(names = {"-m", "--model"}, paramLabel = "FILE",
             description = "GGUF model file (default: the model bundled in models/)")
     Path model;
+
+    @Mixin HfModelArgs hf; // -hf REPO[:FILE], --hf-file, --hf-token, --offline
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", split = ",", defaultValue = "0",
             description = "worker threads, 0 = one per processor; bench takes a list, e.g. 1,2 (default: ${DEFAULT-VALUE})")
@@ -68,11 +71,12 @@ final class ModelOptions {
     boolean noCheck;
 
     @Option(names = "--mmap", description = "map the file instead of reading it into memory (huge pages): loads "
-            + "faster and shares the page cache, decodes ~10 % slower")
+            + "faster and shares the page cache, decodes ~10 %% slower")
     boolean mapFile;
 
-    /** The file to load: --model, else the single .gguf in the bundled models folder. */
+    /** The file to load: --model or -hf, else the single .gguf in the bundled models folder. */
     Path modelPath() {
+        if (hf.given()) return hf.resolve(model);
         return modelPath(model);
     }
 

@@ -16,6 +16,7 @@ import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,
@@ -27,8 +28,10 @@ import picocli.CommandLine.Option;
 final class TokenizeCommand implements Callable<Integer> {
     static final String SEPARATOR = "__ggml_vocab_test__";
 
-    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF file holding the vocabulary (default: the bundled model)")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF file holding the vocabulary (or -hf REPO; default: the bundled model)")
     Path model;
+
+    @Mixin HfModelArgs hf;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the text")
     String prompt;
@@ -66,7 +69,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Tokenizer tok = load(model, mode);
+        Tokenizer tok = load(hf.given() ? hf.resolve(model) : model, mode);
         if (input != null || output != null) return fixtures(tok);
         String text = text();
         int[] ids = tok.encode(text, !noParseSpecial);
