@@ -95,11 +95,15 @@ final class PerplexityCommand implements Callable<Integer> {
             KlDivergence.BaseWriter base = klBase == null ? null
                     : new KlDivergence.BaseWriter(klBase, new KlDivergence.Header(nCtx, m.config().vocabSize(), n, Arrays.copyOf(ids, n * nCtx)));
             try (base) {
-                RunningPerplexity running = new RunningPerplexity(out, Perplexity.llamaCppRowsPerChunk(nCtx));
-                Progress progress = model.progress(System.err, "perplexity");
+                int rowsPerChunk = Perplexity.llamaCppRowsPerChunk(nCtx);
+                RunningPerplexity running = new RunningPerplexity(out, rowsPerChunk);
+                // When stdout is the terminal, the running [i]ppl list is the progress: a bar on the same screen would mix with it.
+                Progress progress = Tty.interactive() ? new Progress(System.err, "perplexity", false) : model.progress(System.err, "perplexity");
                 Perplexity.llamaCppRows(m, ids, nCtx, n, bos, (chunk, row, logits, target) -> {
                     running.add(logits, target);
                     if (base != null) write(base, logits);
+                    if (chunk == 0 && row == rowsPerChunk - 1)
+                        System.err.printf(Locale.ROOT, "%.2f seconds per pass - ETA %.2f minutes%n", progress.seconds(), progress.seconds() * n / 60);
                 }, progress);
                 out.println();
                 progress.done(String.format(Locale.ROOT, "%d chunks in %.1f s (%.1f tokens/s)", n, progress.seconds(),
