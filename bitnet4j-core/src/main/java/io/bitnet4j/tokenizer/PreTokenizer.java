@@ -40,9 +40,7 @@ public enum PreTokenizer {
 
     BITNET_CPP_COMPAT(false,
             "[\\p{P}\\$\\+<=>\\^~\\|]+",
-            // GPT-2's pattern. llama.cpp's own implementation of it also ends with a plain \s+ alternative;
-            // written out here so a lone whitespace char before a non-space stays one piece either way.
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+            Gpt2.REGEX,
             "\\p{N}+",
             "[0-9][0-9][0-9]"),
 
@@ -50,6 +48,14 @@ public enum PreTokenizer {
             "[\\p{P}\\$\\+<=>\\^~\\|`]+",
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
             "[0-9]");
+
+    /** GPT-2's split regex: the second stage of {@link #BITNET_CPP_COMPAT}, and what byte-level BPE trainers use. */
+    private static final class Gpt2 {
+        // llama.cpp's own implementation of it also ends with a plain \s+ alternative; written out here so a
+        // lone whitespace char before a non-space stays one piece either way.
+        static final String REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+        static final Pattern PATTERN = Pattern.compile(withUnicodeWhitespace(REGEX));
+    }
 
     private static final String UNICODE_SPACE = "\\p{IsWhite_Space}";
 
@@ -91,6 +97,21 @@ public enum PreTokenizer {
     public List<String> split(String text) {
         List<String> out = new ArrayList<>();
         split(text, 0, text.length(), out);
+        return out;
+    }
+
+    /**
+     * Splits {@code text} with GPT-2's regex alone (one pass, none of the other stages): the pre-tokens a GPT-2
+     * style byte-level BPE trainer counts, as the test-model generator does. Concatenated they give back
+     * {@code text}.
+     */
+    public static List<String> splitGpt2(String text) {
+        PieceList pieces = new PieceList(16);
+        splitPiece(Gpt2.PATTERN.matcher(text), 0, text.length(), pieces);
+        List<String> out = new ArrayList<>(pieces.size);
+        for (int p = 0; p < pieces.size; p++) {
+            out.add(text.substring(pieces.bounds[2 * p], pieces.bounds[2 * p + 1]));
+        }
         return out;
     }
 

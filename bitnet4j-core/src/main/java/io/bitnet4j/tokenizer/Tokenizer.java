@@ -97,11 +97,18 @@ public final class Tokenizer {
         return create(data, declared != null ? declared : whenAbsent);
     }
 
-    /** Loads a Hugging Face tokenizer.json (BPE model) with the LLaMA-3 pre-tokenizer. */
+    /**
+     * Loads a Hugging Face tokenizer.json (BPE model) with the LLaMA-3 pre-tokenizer. Needs Jackson
+     * ({@code com.fasterxml.jackson.core:jackson-databind}), an optional dependency of this library.
+     *
+     * @throws IllegalStateException when Jackson is not on the class path (the message names the artifact)
+     * @throws IllegalArgumentException when the file is not a byte-level BPE tokenizer.json
+     */
     public static Tokenizer fromHfTokenizerJson(Path file) {
         return fromHfTokenizerJson(file, PreTokenizer.LLAMA3);
     }
 
+    /** As {@link #fromHfTokenizerJson(Path)}, with the given pre-tokenizer. */
     public static Tokenizer fromHfTokenizerJson(Path file, PreTokenizer mode) {
         return create(HfTokenizerJson.read(file), mode);
     }

@@ -1,7 +1,7 @@
 package io.bitnet4j.model;
 
 import io.bitnet4j.synthetic.SyntheticModel;
-import io.bitnet4j.util.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -78,7 +78,7 @@ final class OracleFixtures {
         static Fixture read(String name) throws IOException {
             try (InputStream in = OracleFixtures.class.getResourceAsStream("oracle/" + name + ".json")) {
                 if (in == null) throw new IOException("test resource oracle/" + name + ".json is missing");
-                Map<?, ?> m = (Map<?, ?>) Json.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                Map<?, ?> m = new ObjectMapper().readValue(in, Map.class);
                 List<Row> rows = new ArrayList<>();
                 for (Object o : (List<?>) m.get("rows")) {
                     Map<?, ?> r = (Map<?, ?>) o;

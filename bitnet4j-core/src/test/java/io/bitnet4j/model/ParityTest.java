@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.bitnet4j.kernels.NativeBackend;
-import io.bitnet4j.util.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,11 +40,17 @@ class ParityTest {
 
         /** The decode fixture of a shared file, parsed once per test run. */
         static Fixture of(String name) {
-            return READ.computeIfAbsent(name, n -> read(sharedDir().resolve("parity").resolve(n + ".decode.json"), n));
+            return READ.computeIfAbsent(name, n -> {
+                try {
+                    return read(sharedDir().resolve("parity").resolve(n + ".decode.json"), n);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
         }
 
-        static Fixture read(Path json, String name) {
-            Map<?, ?> m = (Map<?, ?>) Json.parseFile(json);
+        static Fixture read(Path json, String name) throws java.io.IOException {
+            Map<?, ?> m = new ObjectMapper().readValue(json.toFile(), Map.class);
             List<float[]> rows = new ArrayList<>(floats(m.get("prompt_logits")));
             rows.addAll(floats(m.get("gen_logits")));
             return new Fixture(name, ints(m.get("prompt")), ints(m.get("generated")), rows);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitnet4j.gguf.GgufFile;
-import io.bitnet4j.util.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ class VocabularyVectorsTest {
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("vectors")
     void idsEqualBitnetCpps(String vocab, String set) throws Exception {
-        Map<?, ?> json = (Map<?, ?>) Json.parseFile(resource(vocab + "." + set + ".json"));
+        Map<?, ?> json = new ObjectMapper().readValue(resource(vocab + "." + set + ".json").toFile(), Map.class);
         List<?> texts = (List<?>) json.get("texts"), ids = (List<?>) json.get("ids");
         boolean special = set.equals("special-texts"); // made with --special 1 --add-bos 1; the others with 0 and 0
         Tokenizer tok;
