@@ -142,6 +142,7 @@ public final class BatchGenerator implements AutoCloseable {
     private final Config config;
     private final StepObserver observer;
     private final int contextLength;
+    private final int[] endOfGeneration; // ids masked for requests that ignore them
     private final Slot[] slots;
     private final BatchDecoder decoder;
     private final Thread scheduler;
@@ -181,6 +182,7 @@ public final class BatchGenerator implements AutoCloseable {
         this.slots = made;
         this.decoder = batch;
         this.contextLength = made[0].session.contextLength();
+        this.endOfGeneration = java.util.stream.IntStream.range(0, tokenizer.vocabSize()).filter(tokenizer::isEndOfGeneration).toArray();
         this.scheduler = Thread.ofPlatform().name("bitnet4j-batch-scheduler").daemon(false).unstarted(this::schedule);
     }
 
@@ -480,6 +482,7 @@ public final class BatchGenerator implements AutoCloseable {
     }
 
     private void sampleAndAccept(Job job, float[] logits) {
+        if (job.request.ignoreEos()) for (int id : endOfGeneration) logits[id] = Float.NEGATIVE_INFINITY;
         int token;
         try {
             token = job.sampler.sample(logits, tokenizer.vocabSize());

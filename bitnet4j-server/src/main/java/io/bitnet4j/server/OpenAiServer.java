@@ -7,6 +7,7 @@ import io.bitnet4j.model.Model;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
@@ -15,6 +16,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -227,9 +229,13 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private static void sendError(ServerResponse res, ApiException e) {
-        res.status(e.status);
-        if (e.status == 429) res.header(HeaderNames.RETRY_AFTER, "1");
-        Completions.send(res, errorBody(e));
+        try {
+            res.status(e.status);
+            if (e.status == 429) res.header(HeaderNames.RETRY_AFTER, "1");
+            Completions.send(res, errorBody(e));
+        } catch (IllegalStateException | UncheckedIOException | ServerConnectionException started) {
+            // the response had begun (a stream) or the client is gone: there is nobody left to tell
+        }
     }
 
     /** Compares digests of the keys: the time taken says nothing about how much of a guessed key was right. */
