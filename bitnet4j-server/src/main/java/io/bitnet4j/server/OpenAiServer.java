@@ -106,6 +106,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final byte[] keyDigest; // null: no key needed
     private final long created = System.currentTimeMillis() / 1000;
     private final WebServer web;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean draining;
 
     private OpenAiServer(Model model, Tokenizer tokenizer, BatchGenerator.Config engine, Config config) {
@@ -166,9 +167,15 @@ public final class OpenAiServer implements AutoCloseable {
     public boolean shutdown(Duration grace) throws InterruptedException {
         draining = true;
         boolean drained = generator.shutdown(grace);
+        // the generations are over; let their handlers write the last chunks before the connections close
+        long deadline = System.nanoTime() + HANDLER_DRAIN.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
         web.stop();
         return drained;
     }
+
+    /** How long a stopping server waits for handlers to finish writing once every generation has ended. */
+    private static final Duration HANDLER_DRAIN = Duration.ofSeconds(5);
 
     /** Stops at once: running requests end with an error. */
     @Override
@@ -204,6 +211,7 @@ public final class OpenAiServer implements AutoCloseable {
     private Handler endpoint(String name, boolean needsKey, Handler handler) {
         return (req, res) -> {
             int status;
+            inFlight.incrementAndGet();
             try {
                 if (needsKey) checkKey(req);
                 handler.handle(req, res);
@@ -219,6 +227,8 @@ public final class OpenAiServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "request to " + name + " failed", e);
                 status = 500;
                 if (!res.isSent()) sendError(res, ApiException.internal());
+            } finally {
+                inFlight.decrementAndGet();
             }
             metrics.request(name, status);
         };
