@@ -184,7 +184,9 @@ public final class BatchGenerator implements AutoCloseable {
         this.decoder = batch;
         this.contextLength = made[0].session.contextLength();
         this.endOfGeneration = java.util.stream.IntStream.range(0, tokenizer.vocabSize()).filter(tokenizer::isEndOfGeneration).toArray();
-        this.scheduler = Thread.ofPlatform().name("bitnet4j-batch-scheduler").daemon(false).unstarted(this::schedule);
+        // A daemon: a program that embeds a generator (a chat model it never closes, say) still exits when its
+        // own threads end. shutdown() and close() join the scheduler, so a graceful stop loses nothing.
+        this.scheduler = Thread.ofPlatform().name("bitnet4j-batch-scheduler").daemon(true).unstarted(this::schedule);
     }
 
     /** Starts a generator with the tokenizer stored in the model file. */

@@ -30,6 +30,11 @@ public record GenerationRequest(int[] prompt, int maxTokens, List<String> stopSt
         stopStrings = List.copyOf(Objects.requireNonNull(stopStrings, "stopStrings"));
     }
 
+    /** A request that an end-of-generation token ends (as usual). */
+    public GenerationRequest(int[] prompt, int maxTokens, List<String> stopStrings, SamplingParams sampling, Duration timeout) {
+        this(prompt, maxTokens, stopStrings, sampling, timeout, false);
+    }
+
     /** A request ending at an end-of-generation token, without stop strings or timeout. */
     public static GenerationRequest of(int[] prompt, int maxTokens, SamplingParams sampling) {
         return new GenerationRequest(prompt, maxTokens, List.of(), sampling, null, false);

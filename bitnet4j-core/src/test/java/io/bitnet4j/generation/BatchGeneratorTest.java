@@ -114,6 +114,16 @@ class BatchGeneratorTest {
     }
 
     @Test
+    void theSchedulerDoesNotKeepTheJvmAlive() {
+        try (BatchGenerator generator = start(BatchGenerator.Config.defaults())) {
+            List<Thread> schedulers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("bitnet4j-batch-scheduler")).toList();
+            assertTrue(!schedulers.isEmpty());
+            schedulers.forEach(t -> assertTrue(t.isDaemon(), "an embedding program that forgets close() still exits"));
+        }
+    }
+
+    @Test
     void stopStringsCutTheTextAsTheGeneratorDoes() throws Exception {
         int[] prompt = prompt("And God said, Let there be light");
         Generator.Result free = alone(prompt, 60, GREEDY, List.of());
