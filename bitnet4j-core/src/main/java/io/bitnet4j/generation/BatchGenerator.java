@@ -283,6 +283,8 @@ public final class BatchGenerator implements AutoCloseable {
      * @return true if every request finished within the grace period
      */
     public boolean shutdown(Duration grace) throws InterruptedException {
+        if (Thread.currentThread() == scheduler)
+            throw new IllegalStateException("a listener cannot shut its generator down: it runs on the scheduler thread");
         boolean drained;
         lock.lock();
         try {
