@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 MakeModelCommand.class,
                 ServeCommand.class,
+                BenchServeCommand.class,
                 PullCommand.class,
                 ModelsCommand.class,
                 CommandLine.HelpCommand.class,

@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * <ol>
  *   <li>gives free sessions to waiting requests (first come, first served) and retires cancelled and timed-out ones;
  *   <li>reads one chunk of at most {@code prefillChunk} prompt tokens of the oldest request still reading its
- *       prompt, so a long prompt does not stall the running streams for its whole length;
+ *       prompt, so a long prompt does not stall the running streams for its whole length (with no stream running,
+ *       the whole prompt);
  *   <li>decodes one token for every request that has one to feed, all in one {@link BatchDecoder#step}.
  * </ol>
  * Requests join and leave between iterations. Each has its own sampler (seeded from its
@@ -65,8 +66,8 @@ public final class BatchGenerator implements AutoCloseable {
      * @param maxQueued     requests that may wait for a session; beyond them {@link #submit} throws
      *                      {@link QueueFullException}
      * @param contextLength positions per session; 0 means the model's default ({@link Model#newSession()})
-     * @param prefillChunk  prompt tokens read per iteration (1..); smaller keeps running streams smoother while a
-     *                      prompt is read, larger reads prompts faster
+     * @param prefillChunk  prompt tokens read per iteration while other requests are decoding (1..); smaller keeps
+     *                      their streams smoother while a prompt is read, larger reads prompts faster
      * @param promptCache   reuse a session's cached prompt prefix for a request that starts with it
      */
     public record Config(int parallel, int maxQueued, int contextLength, int prefillChunk, boolean promptCache) {
@@ -132,8 +133,8 @@ public final class BatchGenerator implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.bitnet4j");
     /**
      * A free session is chosen for its cached prefix when that covers at least this share of the new prompt (the
-     * default slot similarity of llama-server); otherwise the least recently used session is taken, so that one
-     * short shared prefix (BOS, a system prompt) does not evict another conversation's cache.
+     * role of llama-server's --slot-prompt-similarity); otherwise the least recently used session is taken, so that
+     * a short shared prefix (BOS, a system prompt) does not evict another conversation's cache.
      */
     private static final double CACHE_MATCH = 0.5;
 
@@ -142,6 +143,7 @@ public final class BatchGenerator implements AutoCloseable {
     private final Config config;
     private final StepObserver observer;
     private final int contextLength;
+    private final int[] endOfGeneration; // ids masked for requests that ignore them
     private final Slot[] slots;
     private final BatchDecoder decoder;
     private final Thread scheduler;
@@ -181,6 +183,7 @@ public final class BatchGenerator implements AutoCloseable {
         this.slots = made;
         this.decoder = batch;
         this.contextLength = made[0].session.contextLength();
+        this.endOfGeneration = java.util.stream.IntStream.range(0, tokenizer.vocabSize()).filter(tokenizer::isEndOfGeneration).toArray();
         // A daemon: a program that embeds a generator (a chat model it never closes, say) still exits when its
         // own threads end. shutdown() and close() join the scheduler, so a graceful stop loses nothing.
         this.scheduler = Thread.ofPlatform().name("bitnet4j-batch-scheduler").daemon(true).unstarted(this::schedule);
@@ -280,6 +283,8 @@ public final class BatchGenerator implements AutoCloseable {
      * @return true if every request finished within the grace period
      */
     public boolean shutdown(Duration grace) throws InterruptedException {
+        if (Thread.currentThread() == scheduler)
+            throw new IllegalStateException("a listener cannot shut its generator down: it runs on the scheduler thread");
         boolean drained;
         lock.lock();
         try {
@@ -423,14 +428,22 @@ public final class BatchGenerator implements AutoCloseable {
         return best != null && bestShared >= CACHE_MATCH * prompt.length ? best : oldest;
     }
 
-    /** Reads the next chunk of the oldest prompt still being read; returns the tokens read. */
+    /**
+     * Reads the next chunk of the oldest prompt still being read; returns the tokens read. With no request
+     * decoding, nobody waits for a token: the whole rest of the prompt is read at once.
+     */
     private int prefill() {
         Job job = null;
-        for (Slot slot : slots)
-            if (slot.job != null && slot.job.readingPrompt() && (job == null || slot.job.order < job.order)) job = slot.job;
+        boolean decoding = false;
+        for (Slot slot : slots) {
+            if (slot.job == null) continue;
+            decoding |= slot.job.next >= 0;
+            if (slot.job.readingPrompt() && (job == null || slot.job.order < job.order)) job = slot.job;
+        }
         if (job == null) return 0;
         int[] prompt = job.request.promptTokens();
-        int n = Math.min(config.prefillChunk(), prompt.length - job.prompted);
+        int left = prompt.length - job.prompted;
+        int n = decoding ? Math.min(config.prefillChunk(), left) : left;
         int[] chunk = Arrays.copyOfRange(prompt, job.prompted, job.prompted + n);
         float[] logits;
         try {
@@ -482,6 +495,7 @@ public final class BatchGenerator implements AutoCloseable {
     }
 
     private void sampleAndAccept(Job job, float[] logits) {
+        if (job.request.ignoreEos()) for (int id : endOfGeneration) logits[id] = Float.NEGATIVE_INFINITY;
         int token;
         try {
             token = job.sampler.sample(logits, tokenizer.vocabSize());

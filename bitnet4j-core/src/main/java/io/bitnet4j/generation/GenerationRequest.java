@@ -13,9 +13,11 @@ import java.util.Objects;
  * @param stopStrings  texts that end the generation; the text is cut where the first one begins
  * @param sampling     sampling settings; a generation has its own sampler, seeded with {@code sampling.seed()}
  * @param timeout      how long the request may take from submission to its last token, or null for no limit
+ * @param ignoreEos    never sample an end-of-generation token, so only the token limit, a stop string or a full
+ *                     context ends the generation (fixed-length outputs for benchmarks, as llama-server's ignore_eos)
  */
 public record GenerationRequest(int[] prompt, int maxTokens, List<String> stopStrings, SamplingParams sampling,
-        Duration timeout) {
+        Duration timeout, boolean ignoreEos) {
 
     public GenerationRequest {
         Objects.requireNonNull(prompt, "prompt");
@@ -28,17 +30,26 @@ public record GenerationRequest(int[] prompt, int maxTokens, List<String> stopSt
         stopStrings = List.copyOf(Objects.requireNonNull(stopStrings, "stopStrings"));
     }
 
-    /** A request without stop strings or timeout. */
+    /** A request that an end-of-generation token ends (as usual). */
+    public GenerationRequest(int[] prompt, int maxTokens, List<String> stopStrings, SamplingParams sampling, Duration timeout) {
+        this(prompt, maxTokens, stopStrings, sampling, timeout, false);
+    }
+
+    /** A request ending at an end-of-generation token, without stop strings or timeout. */
     public static GenerationRequest of(int[] prompt, int maxTokens, SamplingParams sampling) {
-        return new GenerationRequest(prompt, maxTokens, List.of(), sampling, null);
+        return new GenerationRequest(prompt, maxTokens, List.of(), sampling, null, false);
     }
 
     public GenerationRequest withStopStrings(List<String> stops) {
-        return new GenerationRequest(prompt, maxTokens, stops, sampling, timeout);
+        return new GenerationRequest(prompt, maxTokens, stops, sampling, timeout, ignoreEos);
     }
 
     public GenerationRequest withTimeout(Duration newTimeout) {
-        return new GenerationRequest(prompt, maxTokens, stopStrings, sampling, newTimeout);
+        return new GenerationRequest(prompt, maxTokens, stopStrings, sampling, newTimeout, ignoreEos);
+    }
+
+    public GenerationRequest withIgnoreEos(boolean ignore) {
+        return new GenerationRequest(prompt, maxTokens, stopStrings, sampling, timeout, ignore);
     }
 
     /** The prompt's ids (a copy). */

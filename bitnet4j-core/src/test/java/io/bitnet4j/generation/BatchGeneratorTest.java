@@ -352,6 +352,29 @@ class BatchGeneratorTest {
         assertTrue(queued.completion().isCompletedExceptionally());
     }
 
+    @Test
+    void ignoringEndOfGenerationRunsToTheTokenLimit(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // a random-weight model with a 512-token vocabulary: sampling at temperature 1.5 soon draws an end token
+        Path file = dir.resolve("random.gguf");
+        io.bitnet4j.synthetic.SyntheticModel.write(file, io.bitnet4j.synthetic.SyntheticModel.Spec.tiny(), null, 3);
+        try (Model random = Model.load(file, Model.Options.builder().threads(1).build());
+             BatchGenerator generator = BatchGenerator.start(random, BatchGenerator.Config.defaults())) {
+            int[] prompt = {generator.tokenizer().bos(), 300, 301, 302};
+            Long seed = null;
+            for (long s = 0; s < 50 && seed == null; s++) {
+                Completion c = generator.submit(GenerationRequest.of(prompt, 400, SAMPLED.withTemperature(1.5f).withSeed(s)),
+                        GenerationListener.NONE).completion().get(30, TimeUnit.SECONDS);
+                if (c.stopReason() == StopReason.END_OF_GENERATION) seed = s;
+            }
+            assertTrue(seed != null, "some seed ends with an end-of-generation token");
+            Completion ignored = generator.submit(GenerationRequest.of(prompt, 400, SAMPLED.withTemperature(1.5f).withSeed(seed))
+                    .withIgnoreEos(true), GenerationListener.NONE).completion().get(30, TimeUnit.SECONDS);
+            assertEquals(StopReason.MAX_TOKENS, ignored.stopReason());
+            assertEquals(400, ignored.completionTokens());
+            for (int t : ignored.tokens()) assertTrue(!generator.tokenizer().isEndOfGeneration(t), "token " + t);
+        }
+    }
+
     static int[] concat(int[] a, int[] b) {
         int[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -9,6 +9,7 @@ import io.bitnet4j.generation.Generator.StopReason;
 import io.bitnet4j.generation.QueueFullException;
 import io.bitnet4j.model.ContextOverflowException;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -120,7 +121,7 @@ final class Completions {
                     default -> throw new IllegalStateException("unexpected event " + event);
                 }
             }
-        } catch (IOException | UncheckedIOException e) { // the client went away: free the session
+        } catch (IOException | UncheckedIOException | ServerConnectionException e) { // the client went away: free the session
             generation.cancel();
             metrics.disconnected();
         } catch (InterruptedException e) {

@@ -7,6 +7,7 @@ import io.bitnet4j.model.Model;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
@@ -15,6 +16,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -104,6 +106,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final byte[] keyDigest; // null: no key needed
     private final long created = System.currentTimeMillis() / 1000;
     private final WebServer web;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean draining;
 
     private OpenAiServer(Model model, Tokenizer tokenizer, BatchGenerator.Config engine, Config config) {
@@ -164,9 +167,15 @@ public final class OpenAiServer implements AutoCloseable {
     public boolean shutdown(Duration grace) throws InterruptedException {
         draining = true;
         boolean drained = generator.shutdown(grace);
+        // the generations are over; let their handlers write the last chunks before the connections close
+        long deadline = System.nanoTime() + HANDLER_DRAIN.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
         web.stop();
         return drained;
     }
+
+    /** How long a stopping server waits for handlers to finish writing once every generation has ended. */
+    private static final Duration HANDLER_DRAIN = Duration.ofSeconds(5);
 
     /** Stops at once: running requests end with an error. */
     @Override
@@ -202,6 +211,7 @@ public final class OpenAiServer implements AutoCloseable {
     private Handler endpoint(String name, boolean needsKey, Handler handler) {
         return (req, res) -> {
             int status;
+            inFlight.incrementAndGet();
             try {
                 if (needsKey) checkKey(req);
                 handler.handle(req, res);
@@ -217,6 +227,8 @@ public final class OpenAiServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "request to " + name + " failed", e);
                 status = 500;
                 if (!res.isSent()) sendError(res, ApiException.internal());
+            } finally {
+                inFlight.decrementAndGet();
             }
             metrics.request(name, status);
         };
@@ -227,9 +239,13 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private static void sendError(ServerResponse res, ApiException e) {
-        res.status(e.status);
-        if (e.status == 429) res.header(HeaderNames.RETRY_AFTER, "1");
-        Completions.send(res, errorBody(e));
+        try {
+            res.status(e.status);
+            if (e.status == 429) res.header(HeaderNames.RETRY_AFTER, "1");
+            Completions.send(res, errorBody(e));
+        } catch (IllegalStateException | UncheckedIOException | ServerConnectionException started) {
+            // the response had begun (a stream) or the client is gone: there is nobody left to tell
+        }
     }
 
     /** Compares digests of the keys: the time taken says nothing about how much of a guessed key was right. */

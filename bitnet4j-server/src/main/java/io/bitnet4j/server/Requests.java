@@ -81,7 +81,8 @@ final class Requests {
         boolean includeUsage = false;
         JsonNode options = body.raw("stream_options");
         if (options != null) includeUsage = Fields.object(options, "stream_options").bool("include_usage").orElse(false);
-        var request = new GenerationRequest(prompt, maxTokens, stops(body), sampling(body), timeout);
+        boolean ignoreEos = body.bool("ignore_eos").orElse(false); // llama-server's extension, for fixed-length benchmarks
+        var request = new GenerationRequest(prompt, maxTokens, stops(body), sampling(body), timeout, ignoreEos);
         return new Ask(request, promptParam, stream, includeUsage);
     }
 
@@ -195,7 +196,8 @@ final class Requests {
             Fields part = Fields.object(c.get(j), partPath);
             String type = part.requiredString("type");
             if (!type.equals("text"))
-                throw ApiException.unsupported(partPath + ".type", "content parts of type '" + type + "' are not supported: this model reads text only.");
+                throw ApiException.unsupported(partPath + ".type", "'" + partPath + ".type' is '" + type
+                        + "': only text content parts are supported (this model reads text only).");
             text.append(part.requiredString("text"));
         }
         return text.toString();
