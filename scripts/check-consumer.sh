@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/find-jdk.sh >/dev/null
 platform=$(bash scripts/platform.sh)
-version=$(mvn -B -ntp -q help:evaluate -Dexpression=revision -DforceStdout -N)
+version=$(sed -n "s:.*<revision>\(.*\)</revision>.*:\1:p" pom.xml | head -1)
 consumer=examples/consumer
 mvnc() { mvn -B -ntp -q -f "$consumer/pom.xml" -Dbitnet4j.version="$version" -Djavacpp.platform="$platform" "$@"; }
 fail() { echo "check-consumer: $*" >&2; exit 1; }

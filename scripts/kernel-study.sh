@@ -12,9 +12,10 @@ cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 # what this CPU runs: the native ISAs it supports, and the lookup-table layout with a SIMD kernel here
 native=$(java $flags -cp "$cp" io.bitnet4j.bench.SupportedKernels)
-echo "kernels: vector vector-lut $native; java and scalar at 1 and 8 tokens"
+echo "kernels: vector vector-lut $native openblas-f32; java and scalar at 1 and 8 tokens"
 # shellcheck disable=SC2086
-java $flags -cp "$cp" org.openjdk.jmh.Main KernelStudyBench -p kernel="vector,vector-lut,$native" -rf json -rff target/jmh-study-fast.json "$@"
+# openblas-f32: the dense baseline, one OpenBLAS thread like every other kernel here
+OPENBLAS_NUM_THREADS=1 java $flags -cp "$cp" org.openjdk.jmh.Main KernelStudyBench -p kernel="vector,vector-lut,$native,openblas-f32" -rf json -rff target/jmh-study-fast.json "$@"
 # shellcheck disable=SC2086
 java $flags -cp "$cp" org.openjdk.jmh.Main KernelStudyBench -p kernel=java,scalar -p tokens=1,8 -rf json -rff target/jmh-study-slow.json "$@"
 python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])) + json.load(open(sys.argv[2]))))' \

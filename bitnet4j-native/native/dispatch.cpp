@@ -1,6 +1,8 @@
 /* Public entry points: argument checks, CPU feature detection and runtime dispatch to one kernel file. */
 #include <stdint.h>
 
+#include <atomic>
+
 #include "internal.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -20,9 +22,29 @@
 #define B4J_VERSION "0.0.0"
 #endif
 
+namespace {
+
+/* The argument checks every entry point shares. */
+template <typename... P>
+inline bool nonnull(const P *...p) { return ((p != nullptr) && ...); }
+
+/* 0 <= m_begin <= m_end <= M: the caller's row slice lies inside the matrix. */
+inline bool rows_ok(int64_t M, int64_t m_begin, int64_t m_end) {
+    return 0 <= m_begin && m_begin <= m_end && m_end <= M;
+}
+
+/* A GEMM output: T >= 0 tokens, rows of y at least M apart, and a row slice inside the matrix. */
+inline bool out_ok(int64_t M, int64_t T, int64_t ldy, int64_t m_begin, int64_t m_end) {
+    return T >= 0 && ldy >= M && rows_ok(M, m_begin, m_end);
+}
+
+}  // namespace
+
 extern "C" {
 
-static const char *const ISA_NAMES[B4J_ISA_COUNT] = {"scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"};
+/* The one list of ISA names, indexed by B4J_ISA_* (Java reads it through b4j_isa_count / b4j_isa_name). */
+static const char *const ISA_NAMES[] = {"scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"};
+static_assert(sizeof ISA_NAMES / sizeof ISA_NAMES[0] == B4J_ISA_COUNT, "one name per B4J_ISA_* id");
 
 #if defined(__x86_64__) || defined(_M_X64)
 static unsigned long long xgetbv0(void) {
@@ -86,18 +108,21 @@ static const b4j_kernels *table(int isa) {
 const char *b4j_version(void) { return B4J_VERSION; }
 
 /* CPUID traps to the hypervisor in a VM (microseconds each) and every kernel call resolves its ISA, so the
- * answers are computed once. Racing first callers compute the same values; int stores are atomic here. */
+ * answers are computed once. Racing first callers compute and store the same value, and the mask publishes
+ * no other data, so relaxed loads and stores are enough. */
 static int supported_isas(void) {
-    static volatile int mask = -1;
-    int m = mask;
+    static std::atomic<int> mask{-1};
+    int m = mask.load(std::memory_order_relaxed);
     if (m < 0) {
         m = 1 << B4J_ISA_SCALAR;
         for (int isa = 0; isa < B4J_ISA_COUNT; isa++)
             if (table(isa) != 0 && cpu_has(isa)) m |= 1 << isa;
-        mask = m;
+        mask.store(m, std::memory_order_relaxed);
     }
     return m;
 }
+
+int b4j_isa_count(void) { return B4J_ISA_COUNT; }
 
 int b4j_isa_supported(int isa) {
     return isa >= 0 && isa < B4J_ISA_COUNT && (supported_isas() >> isa) & 1;
@@ -112,14 +137,19 @@ int b4j_isa_best(void) {
     return B4J_ISA_SCALAR;
 }
 
-/* Written once at selection time; a plain int read is enough for the callers' use (set before work). */
-static volatile int selected_isa = B4J_ISA_AUTO;
+/* Written at selection time, which callers do before starting work. Like the mask it is one self-contained
+ * int that publishes no other data, so relaxed order is enough; it is read once per call, so a concurrent
+ * select yields either the old or the new ISA, never a mix. */
+static std::atomic<int> selected_isa{B4J_ISA_AUTO};
 
-int b4j_isa_active(void) { return selected_isa == B4J_ISA_AUTO ? b4j_isa_best() : selected_isa; }
+int b4j_isa_active(void) {
+    const int isa = selected_isa.load(std::memory_order_relaxed);
+    return isa == B4J_ISA_AUTO ? b4j_isa_best() : isa;
+}
 
 int b4j_isa_select(int isa) {
     if (isa != B4J_ISA_AUTO && !b4j_isa_supported(isa)) return B4J_EISA;
-    selected_isa = isa;
+    selected_isa.store(isa, std::memory_order_relaxed);
     return B4J_OK;
 }
 
@@ -130,7 +160,7 @@ static const b4j_kernels *resolve(int isa) {
 }
 
 int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
-    if (!x || !q || !scale || !sum || n <= 0 || rows < 0) return B4J_EBADARG;
+    if (!nonnull(x, q, scale, sum) || n <= 0 || rows < 0) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->quantize_i8s ? k->quantize_i8s : b4j_kernels_ref.quantize_i8s)(x, n, rows, q, scale, sum);
@@ -140,9 +170,8 @@ int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows, int8_t *q
 int b4j_i2s_gemm(int isa, const uint8_t *w, float w_scale, int64_t M, int64_t K,
                  const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (!w || !q || !act_scale || !act_sum || !y) return B4J_EBADARG;
-    if (M <= 0 || K <= 0 || K % B4J_I2S_BLOCK != 0 || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(w, q, act_scale, act_sum, y)) return B4J_EBADARG;
+    if (M <= 0 || K <= 0 || K % B4J_I2S_BLOCK != 0 || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->i2s_gemm ? k->i2s_gemm : b4j_kernels_ref.i2s_gemm)(w, w_scale, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
@@ -151,8 +180,7 @@ int b4j_i2s_gemm(int isa, const uint8_t *w, float w_scale, int64_t M, int64_t K,
 
 int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K, const uint16_t *x, int64_t T,
                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (!w || !x || !y || M <= 0 || K <= 0 || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(w, x, y) || M <= 0 || K <= 0 || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->f16_gemm ? k->f16_gemm : b4j_kernels_ref.f16_gemm)(w, K, x, T, y, ldy, m_begin, m_end);
@@ -161,8 +189,7 @@ int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K, const uint16_
 
 int b4j_i8_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, int8_t *q, float *scales,
                          int64_t m_begin, int64_t m_end) {
-    if (!f16 || !q || !scales || M <= 0 || K <= 0) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(f16, q, scales) || M <= 0 || K <= 0 || !rows_ok(M, m_begin, m_end)) return B4J_EBADARG;
     b4j_ref_i8_quantize_rows(f16, K, q, scales, m_begin, m_end);
     return B4J_OK;
 }
@@ -170,10 +197,9 @@ int b4j_i8_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, int8_t *q, f
 int b4j_i8_gemm(int isa, const int8_t *w, const float *w_scales, int64_t M, int64_t K,
                 const int8_t *q, const float *act_scale, int64_t T, float *y, int64_t ldy,
                 int64_t m_begin, int64_t m_end) {
-    if (!w || !w_scales || !q || !act_scale || !y) return B4J_EBADARG;
+    if (!nonnull(w, w_scales, q, act_scale, y)) return B4J_EBADARG;
     /* K <= 65536 keeps every dot inside int32: |dot| <= 127 * 128 * 65536 = 2^30 - 2^23 */
-    if (M <= 0 || K <= 0 || K > 65536 || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (M <= 0 || K <= 0 || K > 65536 || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->i8_gemm ? k->i8_gemm : b4j_kernels_ref.i8_gemm)(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
@@ -188,8 +214,7 @@ static int q4_shape_ok(int64_t M, int64_t K) {
 
 int b4j_q4_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, uint8_t *q, float *scales,
                          int64_t m_begin, int64_t m_end) {
-    if (!f16 || !q || !scales || !q4_shape_ok(M, K)) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(f16, q, scales) || !q4_shape_ok(M, K) || !rows_ok(M, m_begin, m_end)) return B4J_EBADARG;
     b4j_ref_q4_quantize_rows(f16, K, q, scales, m_begin, m_end);
     return B4J_OK;
 }
@@ -197,9 +222,8 @@ int b4j_q4_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, uint8_t *q, 
 int b4j_q4_gemm(int isa, const uint8_t *w, const float *w_scales, int64_t M, int64_t K,
                 const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (!w || !w_scales || !q || !act_scale || !act_sum || !y) return B4J_EBADARG;
-    if (!q4_shape_ok(M, K) || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(w, w_scales, q, act_scale, act_sum, y)) return B4J_EBADARG;
+    if (!q4_shape_ok(M, K) || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);
     if (!k) return B4J_EISA;
     (k->q4_gemm ? k->q4_gemm : b4j_kernels_ref.q4_gemm)(w, w_scales, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
@@ -207,13 +231,13 @@ int b4j_q4_gemm(int isa, const uint8_t *w, const float *w_scales, int64_t M, int
 }
 
 int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n) {
-    if (!src || !dst || n < 0) return B4J_EBADARG;
+    if (!nonnull(src, dst) || n < 0) return B4J_EBADARG;
     for (int64_t i = 0; i < n; i++) dst[i] = b4j_ref_f16_to_f32(src[i]);
     return B4J_OK;
 }
 
 int b4j_f32_to_f16(const float *src, uint16_t *dst, int64_t n) {
-    if (!src || !dst || n < 0) return B4J_EBADARG;
+    if (!nonnull(src, dst) || n < 0) return B4J_EBADARG;
     for (int64_t i = 0; i < n; i++) dst[i] = b4j_ref_f32_to_f16(src[i]);
     return B4J_OK;
 }
@@ -253,17 +277,15 @@ int64_t b4j_lut_packed_bytes(int layout, int64_t M, int64_t K) {
 }
 
 int b4j_lut_pack(int layout, const uint8_t *i2s, int64_t M, int64_t K, uint8_t *out, int64_t m_begin, int64_t m_end) {
-    if (!i2s || !out || !lut_shape_ok(layout, M, K)) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(i2s, out) || !lut_shape_ok(layout, M, K) || !rows_ok(M, m_begin, m_end)) return B4J_EBADARG;
     return b4j_lut_pack_rows(layout, i2s, M, K, out, m_begin, m_end);
 }
 
 int b4j_lut_gemm(int isa, int layout, const uint8_t *packed, float w_scale, int64_t M, int64_t K,
                  const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
-    if (!packed || !q || !act_scale || !act_sum || !y) return B4J_EBADARG;
-    if (!lut_shape_ok(layout, M, K) || T < 0 || ldy < M) return B4J_EBADARG;
-    if (m_begin < 0 || m_begin > m_end || m_end > M) return B4J_EBADARG;
+    if (!nonnull(packed, q, act_scale, act_sum, y)) return B4J_EBADARG;
+    if (!lut_shape_ok(layout, M, K) || !out_ok(M, T, ldy, m_begin, m_end)) return B4J_EBADARG;
     b4j_lut_gemm_fn fn = 0;
     if (isa == B4J_ISA_AUTO) {
         fn = b4j_isa_active() != B4J_ISA_SCALAR ? lut_simd(layout, lut_simd_isa(layout)) : 0;

@@ -19,6 +19,21 @@
 
 #include <stdint.h>
 
+/* The library is built with hidden visibility (-fvisibility=hidden): only what is marked B4J_API below is
+ * exported, so internal kernels and tables cannot clash with, or be interposed by, other libraries in the
+ * JVM. The Windows DLL build defines B4J_BUILDING to export; its users import. */
+#if defined(_WIN32) || defined(__CYGWIN__)
+#  if defined(B4J_BUILDING)
+#    define B4J_API __declspec(dllexport)
+#  else
+#    define B4J_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) || defined(__clang__)
+#  define B4J_API __attribute__((visibility("default")))
+#else
+#  define B4J_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -41,22 +56,26 @@ extern "C" {
 #define B4J_EISA (-2)      /* the requested ISA is not supported by this CPU or this build */
 
 /* Library version string, e.g. "0.1.0". */
-const char *b4j_version(void);
+B4J_API const char *b4j_version(void);
+
+/* Number of ISA ids, B4J_ISA_COUNT of the library actually loaded: ids 0 .. b4j_isa_count() - 1 name an ISA
+ * (b4j_isa_name). Bindings build their ISA list from these two calls instead of keeping a copy. */
+B4J_API int b4j_isa_count(void);
 
 /* 1 if the ISA was compiled into this library and the running CPU supports it, else 0. */
-int b4j_isa_supported(int isa);
+B4J_API int b4j_isa_supported(int isa);
 
 /* Short name of an ISA ("scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"), or "unknown". */
-const char *b4j_isa_name(int isa);
+B4J_API const char *b4j_isa_name(int isa);
 
 /* The most capable supported ISA. */
-int b4j_isa_best(void);
+B4J_API int b4j_isa_best(void);
 
 /* The ISA used for B4J_ISA_AUTO: the best one unless b4j_isa_select chose another. */
-int b4j_isa_active(void);
+B4J_API int b4j_isa_active(void);
 
 /* Make `isa` the active one (B4J_ISA_AUTO restores the best). Returns B4J_OK or B4J_EISA. */
-int b4j_isa_select(int isa);
+B4J_API int b4j_isa_select(int isa);
 
 /*
  * I8_S activation quantization of `rows` rows of n floats (row r at x + r*n):
@@ -64,8 +83,8 @@ int b4j_isa_select(int isa);
  *   scale[r] = s; sum[r] = sum of q.
  * q receives rows*n bytes.
  */
-int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows,
-                     int8_t *q, float *scale, int32_t *sum);
+B4J_API int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows,
+                             int8_t *q, float *scale, int32_t *sum);
 
 /*
  * I2_S ternary GEMM: for tokens t in [0, T) and output rows m in [m_begin, m_end):
@@ -74,9 +93,9 @@ int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows,
  * w points at row 0 of an M x K matrix; K % 128 == 0; 0 <= m_begin <= m_end <= M; ldy >= M.
  * T == 1 is the GEMV used for decoding.
  */
-int b4j_i2s_gemm(int isa, const uint8_t *w, float w_scale, int64_t M, int64_t K,
-                 const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
-                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+B4J_API int b4j_i2s_gemm(int isa, const uint8_t *w, float w_scale, int64_t M, int64_t K,
+                         const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                         float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 
 /*
  * F16 GEMM with f32 accumulation (the tied output projection): for t in [0, T), m in [m_begin, m_end):
@@ -84,12 +103,12 @@ int b4j_i2s_gemm(int isa, const uint8_t *w, float w_scale, int64_t M, int64_t K,
  * Both operands are F16 (the caller rounds activations to F16, as ggml does). Summation order is the
  * implementation's; results agree with the scalar reference to float rounding, not bit for bit.
  */
-int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K,
-                 const uint16_t *x, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+B4J_API int b4j_f16_gemm(int isa, const uint16_t *w, int64_t M, int64_t K,
+                         const uint16_t *x, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 
 /* Conversions, exact (round to nearest even for f32 -> f16). */
-int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n);
-int b4j_f32_to_f16(const float *src, uint16_t *dst, int64_t n);
+B4J_API int b4j_f16_to_f32(const uint16_t *src, float *dst, int64_t n);
+B4J_API int b4j_f32_to_f16(const float *src, uint16_t *dst, int64_t n);
 
 
 /*
@@ -105,15 +124,16 @@ int b4j_f32_to_f16(const float *src, uint16_t *dst, int64_t n);
 #define B4J_LUT_TILE 32  /* rows per tile of a repacked matrix */
 
 /* 1 if a SIMD kernel for the layout runs on this CPU (the scalar reference always exists). */
-int b4j_lut_supported(int layout);
+B4J_API int b4j_lut_supported(int layout);
 
 /* Bytes of the repacked M x K matrix, or < 0 for a bad layout or shape (M <= 0, K <= 0, K % 128 != 0). */
-int64_t b4j_lut_packed_bytes(int layout, int64_t M, int64_t K);
+B4J_API int64_t b4j_lut_packed_bytes(int layout, int64_t M, int64_t K);
 
 /* Repack rows [m_begin, m_end) from canonical I2_S (as b4j_i2s_gemm reads it) into out, which holds
  * b4j_lut_packed_bytes(layout, M, K) bytes. The call whose m_end == M also zeroes the padding rows of the
  * last tile. Returns B4J_EBADARG for a bad shape or range, or if a weight has the invalid code 3. */
-int b4j_lut_pack(int layout, const uint8_t *i2s, int64_t M, int64_t K, uint8_t *out, int64_t m_begin, int64_t m_end);
+B4J_API int b4j_lut_pack(int layout, const uint8_t *i2s, int64_t M, int64_t K, uint8_t *out,
+                         int64_t m_begin, int64_t m_end);
 
 /* Same contract and bit-identical results as b4j_i2s_gemm, over a matrix repacked by b4j_lut_pack.
  * isa: B4J_ISA_SCALAR (both layouts), B4J_ISA_AVX2 (TL2), B4J_ISA_NEON or B4J_ISA_NEON_DOTPROD (TL1), or
@@ -121,9 +141,9 @@ int b4j_lut_pack(int layout, const uint8_t *i2s, int64_t M, int64_t K, uint8_t *
  * anything else returns B4J_EISA. The SIMD kernels keep their tables and int32 sums on the stack (up to
  * ~72 KiB per call). A row range need not be tile-aligned: a tile shared by two callers is computed by both,
  * each writing only its own rows. */
-int b4j_lut_gemm(int isa, int layout, const uint8_t *packed, float w_scale, int64_t M, int64_t K,
-                 const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
-                 float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+B4J_API int b4j_lut_gemm(int isa, int layout, const uint8_t *packed, float w_scale, int64_t M, int64_t K,
+                         const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                         float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 
 /*
  * Row-quantized int8 matrices (the optional quantized output projection).
@@ -145,11 +165,11 @@ int b4j_lut_gemm(int isa, int layout, const uint8_t *packed, float w_scale, int6
  * q / act_scale are I8_S activations (b4j_quantize_i8s; the per-token sum is not needed: symmetric weights).
  * Any K >= 1 (no block constraint); 0 <= m_begin <= m_end <= M; ldy >= M.
  */
-int b4j_i8_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, int8_t *q, float *scales,
-                         int64_t m_begin, int64_t m_end);
-int b4j_i8_gemm(int isa, const int8_t *w, const float *w_scales, int64_t M, int64_t K,
-                const int8_t *q, const float *act_scale, int64_t T, float *y, int64_t ldy,
-                int64_t m_begin, int64_t m_end);
+B4J_API int b4j_i8_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, int8_t *q, float *scales,
+                                 int64_t m_begin, int64_t m_end);
+B4J_API int b4j_i8_gemm(int isa, const int8_t *w, const float *w_scales, int64_t M, int64_t K,
+                        const int8_t *q, const float *act_scale, int64_t T, float *y, int64_t ldy,
+                        int64_t m_begin, int64_t m_end);
 
 /*
  * Row-quantized 4-bit matrices (the smallest output projection copy: a ranking pass).
@@ -175,11 +195,11 @@ int b4j_i8_gemm(int isa, const int8_t *w, const float *w_scales, int64_t M, int6
  */
 #define B4J_Q4_GROUP 64  /* elements per Q4 nibble group (32 bytes) */
 
-int b4j_q4_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, uint8_t *q, float *scales,
-                         int64_t m_begin, int64_t m_end);
-int b4j_q4_gemm(int isa, const uint8_t *w, const float *w_scales, int64_t M, int64_t K,
-                const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
-                float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+B4J_API int b4j_q4_quantize_rows(const uint16_t *f16, int64_t M, int64_t K, uint8_t *q, float *scales,
+                                 int64_t m_begin, int64_t m_end);
+B4J_API int b4j_q4_gemm(int isa, const uint8_t *w, const float *w_scales, int64_t M, int64_t K,
+                        const int8_t *q, const float *act_scale, const int32_t *act_sum, int64_t T,
+                        float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 
 #ifdef __cplusplus
 }

@@ -6,12 +6,11 @@
 
 #include "../internal.h"
 
-#define B4J_HIDDEN __attribute__((visibility("hidden")))
-
+/* Shared with neon_dotprod.cpp, hence external linkage; hidden like every symbol outside the B4J_API. */
 extern "C" {
-B4J_HIDDEN void b4j_neon_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
-B4J_HIDDEN void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
-                                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+void b4j_neon_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
+void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                       float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 }
 
 namespace {
@@ -282,6 +281,12 @@ void b4j_neon_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
     f16_gemm_rows(w, K, x, T, y, ldy, m_begin, m_end);
 }
 
-extern const b4j_kernels b4j_kernels_neon = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm, q4_gemm};
+extern const b4j_kernels b4j_kernels_neon = {
+    .quantize_i8s = b4j_neon_quantize_i8s,
+    .i2s_gemm = i2s_gemm,
+    .f16_gemm = b4j_neon_f16_gemm,
+    .i8_gemm = i8_gemm,
+    .q4_gemm = q4_gemm,
+};
 
 }  /* extern "C" */

@@ -125,5 +125,10 @@ static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int
 
 }  // namespace
 
-extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {b4j_neon_quantize_i8s, i2s_gemm, b4j_neon_f16_gemm, i8_gemm,
-                                                        q4_gemm};
+extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {
+    .quantize_i8s = b4j_neon_quantize_i8s,
+    .i2s_gemm = i2s_gemm,
+    .f16_gemm = b4j_neon_f16_gemm,
+    .i8_gemm = i8_gemm,
+    .q4_gemm = q4_gemm,
+};

@@ -219,6 +219,12 @@ uint16_t b4j_ref_f32_to_f16(float f) {
     return (uint16_t)(sign | h);
 }
 
-const b4j_kernels b4j_kernels_ref = { quantize_i8s_ref, i2s_gemm_ref, f16_gemm_ref, i8_gemm_ref, q4_gemm_ref };
+const b4j_kernels b4j_kernels_ref = {
+    .quantize_i8s = quantize_i8s_ref,
+    .i2s_gemm = i2s_gemm_ref,
+    .f16_gemm = f16_gemm_ref,
+    .i8_gemm = i8_gemm_ref,
+    .q4_gemm = q4_gemm_ref,
+};
 
 }  /* extern "C" */

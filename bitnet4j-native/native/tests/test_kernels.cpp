@@ -777,6 +777,15 @@ static void test_dispatch() {
         if (rc == B4J_OK) CHECK(b4j_isa_active() == isa, "active after select(%s)", b4j_isa_name(isa));
     }
     CHECK(b4j_isa_select(B4J_ISA_AUTO) == B4J_OK && b4j_isa_active() == best, "AUTO restores best");
+    /* the list bindings read: every id below b4j_isa_count() has a name, distinct from the others */
+    CHECK(b4j_isa_count() == B4J_ISA_COUNT, "isa_count %d != %d", b4j_isa_count(), B4J_ISA_COUNT);
+    for (int isa = 0; isa < b4j_isa_count(); isa++) {
+        CHECK(std::strcmp(b4j_isa_name(isa), "unknown") != 0, "isa %d has no name", isa);
+        for (int other = 0; other < isa; other++)
+            CHECK(std::strcmp(b4j_isa_name(isa), b4j_isa_name(other)) != 0, "isa %d and %d share a name", isa, other);
+    }
+    CHECK(std::strcmp(b4j_isa_name(b4j_isa_count()), "unknown") == 0, "isa_name(count) is unknown");
+    CHECK(std::strcmp(b4j_isa_name(B4J_ISA_AUTO), "unknown") == 0, "isa_name(AUTO) is unknown");
     uint8_t w[32] = {0};
     int8_t q[128] = {0};
     float s = 1, y = 0;

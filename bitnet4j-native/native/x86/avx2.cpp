@@ -4,16 +4,14 @@
 
 #include "../internal.h"
 
-/* Shared with avx512_vnni.cpp (an AVX-512 CPU has AVX2), hence external but hidden linkage. */
-#define B4J_HIDDEN __attribute__((visibility("hidden")))
-
+/* Shared with avx512_vnni.cpp (an AVX-512 CPU has AVX2), hence external linkage; hidden like every symbol
+ * outside the B4J_API (the library is built with -fvisibility=hidden). */
 extern "C" {
-B4J_HIDDEN void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
-B4J_HIDDEN void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
-                                  float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
-B4J_HIDDEN void b4j_avx2_i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
-                                 const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin,
-                                 int64_t m_end);
+void b4j_avx2_quantize_i8s(const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum);
+void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t T,
+                       float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
+void b4j_avx2_i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                      const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end);
 }
 
 namespace {
@@ -381,9 +379,8 @@ static void q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const in
 
 extern "C" {
 
-B4J_HIDDEN void b4j_avx2_i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
-                                 const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin,
-                                 int64_t m_end) {
+void b4j_avx2_i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int8_t *q,
+                      const float *act_scale, int64_t T, float *y, int64_t ldy, int64_t m_begin, int64_t m_end) {
     /* batches: 2 rows x 4 tokens = 8 accumulators + 2 weight vectors + temporaries fit the 16 ymm */
     i8_gemm_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
 }
@@ -397,7 +394,12 @@ void b4j_avx2_f16_gemm(const uint16_t *w, int64_t K, const uint16_t *x, int64_t 
     f16_gemm_rows(w, K, x, T, y, ldy, m_begin, m_end);
 }
 
-extern const b4j_kernels b4j_kernels_avx2 = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, b4j_avx2_i8_gemm,
-                                             q4_gemm};
+extern const b4j_kernels b4j_kernels_avx2 = {
+    .quantize_i8s = b4j_avx2_quantize_i8s,
+    .i2s_gemm = i2s_gemm,
+    .f16_gemm = b4j_avx2_f16_gemm,
+    .i8_gemm = b4j_avx2_i8_gemm,
+    .q4_gemm = q4_gemm,
+};
 
 }  /* extern "C" */

@@ -140,5 +140,10 @@ static void q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const in
 
 }  // namespace
 
-extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {b4j_avx2_quantize_i8s, i2s_gemm, b4j_avx2_f16_gemm, i8_gemm,
-                                                        q4_gemm};
+extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {
+    .quantize_i8s = b4j_avx2_quantize_i8s,
+    .i2s_gemm = i2s_gemm,
+    .f16_gemm = b4j_avx2_f16_gemm,
+    .i8_gemm = i8_gemm,
+    .q4_gemm = q4_gemm,
+};

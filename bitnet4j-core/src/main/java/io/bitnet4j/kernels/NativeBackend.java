@@ -1,6 +1,8 @@
 package io.bitnet4j.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The C++ kernel library: one native call per operation and row range, after Java-side validation.
@@ -10,10 +12,11 @@ import java.lang.foreign.MemorySegment;
  */
 public final class NativeBackend implements Kernels {
 
-    private static final String[] ISA_NAMES = {"scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"};
-
-    /** Null when the native library loaded, else why not (checked once). */
+    /** Null when the native library loaded, else why not (checked once, before anything calls into it). */
     private static final String UNAVAILABLE = loadLibrary();
+
+    /** The library's ISA names, indexed by ISA id: read once through the ABI, the list lives in dispatch.cpp. */
+    private static final List<String> ISA_NAMES = UNAVAILABLE == null ? isaNames() : List.of();
 
     private final int isa;
     /** "tl1" or "tl2" for the lookup-table kernels, null for I2_S. */
@@ -51,7 +54,7 @@ public final class NativeBackend implements Kernels {
                 String layout = ternaryKernel;
                 String simd = layout.equals(LutMatrix.TL2) ? "avx2" : "neon";
                 String lutIsa;
-                if (isaOrNull == null) lutIsa = NativeLut.supported(layout) && !ISA_NAMES[isa].equals("scalar") ? simd : "scalar";
+                if (isaOrNull == null) lutIsa = NativeLut.supported(layout) && !ISA_NAMES.get(isa).equals("scalar") ? simd : "scalar";
                 else if (NativeLut.runs(layout, isaOrNull)) lutIsa = isaOrNull;
                 else throw new IllegalArgumentException("the " + layout + " kernel has no " + isaOrNull + " version (it runs on scalar"
                         + (layout.equals(LutMatrix.TL2) ? " and avx2" : ", neon and neon-dotprod") + ")");
@@ -72,8 +75,10 @@ public final class NativeBackend implements Kernels {
             return null;
         } catch (LinkageError | ClassNotFoundException e) {
             String platform = org.bytedeco.javacpp.Loader.getPlatform();
-            return "no native kernel library for " + platform + " on the class path (add io.bitnet4j:bitnet4j-core with classifier "
-                    + platform + ", or bitnet4j-platform): " + e;
+            // JavaCPP finds the natives as resources of the binding class: on the class path, in any jar; a module-path
+            // application does not see another module's jar this way, so there too it runs on the Vector API.
+            return "no native kernel library for " + platform + " could be loaded (put io.bitnet4j:bitnet4j-core with classifier "
+                    + platform + ", or bitnet4j-platform, on the class path): " + e;
         }
     }
 
@@ -95,21 +100,29 @@ public final class NativeBackend implements Kernels {
         return forced == null || forced.isBlank() ? NativeKernels.b4j_isa_active() : supportedIsaId(forced);
     }
 
+    private static List<String> isaNames() {
+        var names = new ArrayList<String>();
+        for (int i = 0, n = NativeKernels.b4j_isa_count(); i < n; i++) names.add(NativeKernels.b4j_isa_name(i));
+        return List.copyOf(names);
+    }
+
     static int isaId(String name) {
-        for (int i = 0; i < ISA_NAMES.length; i++) if (ISA_NAMES[i].equals(name)) return i;
-        throw new IllegalArgumentException("unknown ISA '" + name + "', expected one of " + String.join(", ", ISA_NAMES));
+        int id = ISA_NAMES.indexOf(name);
+        if (id < 0)
+            throw new IllegalArgumentException("unknown ISA '" + name + "', expected one of " + String.join(", ", ISA_NAMES));
+        return id;
     }
 
     /** Every ISA name the library knows. */
-    public static java.util.List<String> allIsas() {
-        return java.util.List.of(ISA_NAMES);
+    public static List<String> allIsas() {
+        return ISA_NAMES;
     }
 
     /** The ISAs this CPU and this build can run, best last. */
-    public static java.util.List<String> supportedIsas() {
+    public static List<String> supportedIsas() {
         requireLibrary();
-        var out = new java.util.ArrayList<String>();
-        for (int i = 0; i < ISA_NAMES.length; i++) if (NativeKernels.b4j_isa_supported(i) != 0) out.add(ISA_NAMES[i]);
+        var out = new ArrayList<String>();
+        for (int i = 0; i < ISA_NAMES.size(); i++) if (NativeKernels.b4j_isa_supported(i) != 0) out.add(ISA_NAMES.get(i));
         return out;
     }
 
@@ -130,7 +143,7 @@ public final class NativeBackend implements Kernels {
     }
 
     public String isa() {
-        return ISA_NAMES[isa];
+        return ISA_NAMES.get(isa);
     }
 
     /** The ISA the ternary kernel runs on (differs from {@link #isa()} only for a lookup-table kernel). */

@@ -21,11 +21,13 @@ final class NativeKernels {
 
     private NativeKernels() {}
 
-    static final int ISA_AUTO = -1, ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512_VNNI = 2, ISA_NEON = 3,
-            ISA_NEON_DOTPROD = 4, ISA_COUNT = 5;
+    /** B4J_ISA_AUTO. The ISAs themselves are ids 0 .. b4j_isa_count() - 1, named by b4j_isa_name. */
+    static final int ISA_AUTO = -1;
     static final int OK = 0, EBADARG = -1, EISA = -2;
 
     static native @Cast("const char*") String b4j_version();
+
+    static native int b4j_isa_count();
 
     static native int b4j_isa_supported(int isa);
 

@@ -46,7 +46,7 @@ public final class NativeLut {
             MemorySegment actSum, int tokens, MemorySegment y, int ldy, int rowBegin, int rowEnd) {
         int isa = isaOrNull == null ? NativeKernels.ISA_AUTO : NativeBackend.isaId(isaOrNull);
         int layout = LutMatrix.layoutId(w.layout());
-        if (isa != NativeKernels.ISA_AUTO && isa != NativeKernels.ISA_SCALAR) {
+        if (isaOrNull != null && !isaOrNull.equals("scalar")) {
             if (!runs(w.layout(), isaOrNull)) throw new IllegalArgumentException("no " + w.layout() + " kernel for ISA " + isaOrNull);
             if (NativeKernels.b4j_isa_supported(isa) == 0)
                 throw new UnsupportedOperationException("ISA " + isaOrNull + " is not supported by this CPU or this build");

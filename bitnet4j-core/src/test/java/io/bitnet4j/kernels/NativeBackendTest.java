@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,14 @@ class NativeBackendTest {
     void reportsIsas() {
         assertTrue(NativeBackend.supportedIsas().contains("scalar"));
         assertTrue(NativeBackend.supportedIsas().contains(NativeBackend.bestIsa()));
-        assertEquals("0.1.0", NativeBackend.libraryVersion());
+        assertEquals(System.getProperty("bitnet4j.version"), NativeBackend.libraryVersion(), "the native library carries the project version");
+    }
+
+    @Test
+    void isaNamesComeFromTheLibrary() {
+        // read through b4j_isa_count / b4j_isa_name; the names are public (bitnet4j.isa, the CLI's --isa)
+        assertEquals(List.of("scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"), NativeBackend.allIsas());
+        for (String isa : NativeBackend.supportedIsas()) assertEquals(isa, NativeBackend.select(isa).isa());
     }
 
     @Test
