@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bitnet4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run 1.58-bit (ternary) BitNet b1.58 models on the CPU from Java.",
         subcommands = {GenerateCommand.class, ChatCommand.class, InfoCommand.class, LogitsCommand.class,
-                TokenizeCommand.class, PerplexityCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                TokenizeCommand.class, PerplexityCommand.class, BenchCommand.class, ServeCommand.class, BenchServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** The version in the jar's manifest (Maven writes the project's one version there), "dev" when run from classes. */

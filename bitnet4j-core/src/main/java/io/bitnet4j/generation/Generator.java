@@ -5,7 +5,6 @@ import io.bitnet4j.model.ContextOverflowException;
 import io.bitnet4j.model.Session;
 import io.bitnet4j.sampling.Sampler;
 import io.bitnet4j.tokenizer.GgufTokenizer;
-import io.bitnet4j.tokenizer.StreamingDecoder;
 import io.bitnet4j.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.List;
@@ -105,38 +104,27 @@ public final class Generator {
         float[] logits = session.prefill(prompt);
         long promptNanos = System.nanoTime() - start;
 
-        StreamingDecoder decoder = new StreamingDecoder(tokenizer);
-        StringBuilder text = new StringBuilder();
-        int emitted = 0; // chars of text already handed to the listener
+        OutputText text = new OutputText(tokenizer, stopStrings);
         // At most one token per free position plus the one sampled from the last logits can be produced, so a
         // huge maxTokens (e.g. Integer.MAX_VALUE for "until the context is full") must not size the buffer.
         int[] out = new int[Math.max(1, Math.min(maxTokens, session.contextLength() - session.position() + 1))];
         int count = 0;
         StopReason reason = StopReason.MAX_TOKENS;
+        OutputText.Verdict verdict = OutputText.Verdict.CONTINUE;
         long genStart = System.nanoTime();
         while (count < maxTokens) {
             int token = sampler.sample(logits, tokenizer.vocabSize());
             sampler.accept(token);
             out[count++] = token;
-            if (tokenizer.isEndOfGeneration(token)) {
-                reason = StopReason.END_OF_GENERATION;
+            verdict = text.accept(token);
+            if (verdict != OutputText.Verdict.CONTINUE) {
+                reason = stopReason(verdict);
                 break;
             }
-            text.append(decoder.accept(token));
-            int stopAt = findStop(text, stopStrings);
-            if (stopAt >= 0) {
-                text.setLength(stopAt);
-                reason = StopReason.STOP_STRING;
+            String piece = text.release();
+            if (!piece.isEmpty() && !listener.onText(piece)) {
+                reason = StopReason.CANCELLED;
                 break;
-            }
-            int safe = text.length() - heldBack(text, stopStrings);
-            if (safe > emitted) {
-                if (!listener.onText(text.substring(emitted, safe))) {
-                    emitted = safe;
-                    reason = StopReason.CANCELLED;
-                    break;
-                }
-                emitted = safe;
             }
             if (count == maxTokens) break;
             if (session.position() >= session.contextLength()) {
@@ -146,40 +134,19 @@ public final class Generator {
             logits = session.decode(token);
         }
         if (reason != StopReason.CANCELLED) {
-            text.append(reason == StopReason.STOP_STRING ? "" : decoder.flush());
-            if (text.length() > emitted) listener.onText(text.substring(emitted));
+            String rest = text.finish(verdict);
+            if (!rest.isEmpty()) listener.onText(rest);
         }
         long genNanos = System.nanoTime() - genStart;
-        return new Result(text.toString(), Arrays.copyOf(out, count), prompt.length, promptNanos, genNanos, reason);
+        return new Result(text.text(), Arrays.copyOf(out, count), prompt.length, promptNanos, genNanos, reason);
     }
 
-    /** Index of the earliest complete stop string in text, or -1. */
-    static int findStop(StringBuilder text, List<String> stops) {
-        int best = -1;
-        for (String stop : stops) {
-            if (stop.isEmpty()) continue;
-            int i = text.indexOf(stop);
-            if (i >= 0 && (best < 0 || i < best)) best = i;
-        }
-        return best;
-    }
-
-    /** Length of the longest suffix of text that is a proper prefix of some stop string (kept back from output). */
-    static int heldBack(CharSequence text, List<String> stops) {
-        int hold = 0;
-        for (String stop : stops)
-            for (int len = Math.min(stop.length() - 1, text.length()); len > hold; len--)
-                if (endsWithPrefix(text, stop, len)) {
-                    hold = len;
-                    break;
-                }
-        return hold;
-    }
-
-    /** True if the last len chars of text equal the first len chars of stop (compared in place, no copy). */
-    private static boolean endsWithPrefix(CharSequence text, String stop, int len) {
-        int from = text.length() - len;
-        for (int i = 0; i < len; i++) if (text.charAt(from + i) != stop.charAt(i)) return false;
-        return true;
+    /** Why a generation ended, for a token that ended it. */
+    static StopReason stopReason(OutputText.Verdict verdict) {
+        return switch (verdict) {
+            case END_OF_GENERATION -> StopReason.END_OF_GENERATION;
+            case STOP_STRING -> StopReason.STOP_STRING;
+            case CONTINUE -> throw new IllegalArgumentException("the generation goes on");
+        };
     }
 }

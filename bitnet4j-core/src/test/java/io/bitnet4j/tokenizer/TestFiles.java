@@ -90,7 +90,8 @@ final class TestFiles {
 
     /** Runs scripts/fetch-llama3-vocab.sh if it and npm exist; its last stdout line is the path. */
     private static Path runFetchScript() {
-        Path script = Path.of("scripts", "fetch-llama3-vocab.sh");
+        // the project root: surefire sets bitnet4j.home (tests run in the module folder)
+        Path script = Path.of(System.getProperty("bitnet4j.home", ".."), "scripts", "fetch-llama3-vocab.sh");
         if (!Files.isRegularFile(script)) {
             return null;
         }

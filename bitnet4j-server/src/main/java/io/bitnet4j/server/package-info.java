@@ -1,0 +1,2 @@
+/** An OpenAI-compatible HTTP server over {@link io.bitnet4j.generation.BatchGenerator}. */
+package io.bitnet4j.server;
