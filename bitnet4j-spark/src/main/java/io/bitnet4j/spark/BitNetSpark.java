@@ -14,7 +14,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Batch inference over Spark datasets with a BitNet b1.58 model: each executor JVM loads the model once and
- * shares it between its tasks; the rows of a partition are decoded together (continuous batching).
+ * shares it between its tasks; rows are decoded together in the executor's
+ * {@link io.bitnet4j.generation.BatchGenerator} (continuous batching: a row joins the batch as soon as a place
+ * is free, from any of the executor's tasks).
  *
  * <pre>{@code
  * BitNetSpark bitnet = BitNetSpark.of(ModelSource.of("/models/ggml-model-i2_s.gguf").withThreads(4));
@@ -93,9 +95,9 @@ public final class BitNetSpark implements Serializable {
 
     /**
      * Registers the SQL functions {@code bitnet_generate(prompt)} (a struct of the generate columns) and
-     * {@code bitnet_score(prompt, candidates)} (a struct of the score columns). They see one row at a time, so
-     * they decode one row at a time; {@link #generate} batches the rows of a partition and is faster. The
-     * options' batch size and key column do not apply (a row is keyed by its prompt).
+     * {@code bitnet_score(prompt, candidates)} (a struct of the score columns). A SQL function sees one row at a
+     * time, so each task has one row decoding (the executor's tasks still decode together); {@link #generate}
+     * keeps a batch of each partition's rows going and is faster. Rows are keyed by their prompt (no key column).
      */
     public void registerFunctions(SparkSession spark, GenerateOptions options) {
         spark.udf().register("bitnet_generate", new PartitionTasks.GenerateFunction(source, options), Columns.generated(""));

@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param sampling     the sampler settings; its seed is the base of every row's seed
  * @param stopStrings  the completion ends before the first of these (not included)
  * @param keyColumn    the column whose value (as a string) seeds a row, or null for the prompt
- * @param batchSize    rows of a partition decoded together (1 = one row at a time)
+ * @param batchSize    rows decoded together: the sessions of the executor's batch generator, and the rows each task
+ *                     keeps in it (1 = one row at a time)
  * @param columnPrefix prepended to the added column names ({@link Columns})
  */
 public record GenerateOptions(int maxTokens, SamplingParams sampling, List<String> stopStrings, String keyColumn,

@@ -1,7 +1,10 @@
 package io.bitnet4j.spark;
 
+import io.bitnet4j.generation.Completion;
+import io.bitnet4j.generation.GenerationListener;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
@@ -14,7 +17,7 @@ import org.apache.spark.util.TaskCompletionListener;
 final class PartitionTasks {
     private PartitionTasks() {}
 
-    /** generate over one partition: continuous batching of its rows. */
+    /** generate over one partition: its rows go to the executor's batch generator. */
     record Generate(ModelSource source, GenerateOptions options, int promptIndex, int keyIndex)
             implements MapPartitionsFunction<Row, Row> {
         @Override
@@ -48,16 +51,24 @@ final class PartitionTasks {
         }
     }
 
-    /** The SQL function bitnet_generate(prompt): one row at a time (SQL functions see no other rows). */
+    /**
+     * The SQL function bitnet_generate(prompt). It sees one row at a time, but the calls of all the executor's
+     * tasks meet in its batch generator and decode together.
+     */
     record GenerateFunction(ModelSource source, GenerateOptions options) implements UDF1<String, Row> {
         @Override
         public Row call(String prompt) {
-            Completion[] result = new Completion[1];
-            try (var batch = new ContinuousBatch<Void>(ExecutorModel.of(source), options, (none, c) -> result[0] = c)) {
-                batch.start(null, prompt, prompt);
-                while (!batch.isEmpty()) batch.step();
+            ExecutorModel executor = ExecutorModel.of(source);
+            RowRequest request = RowRequest.of(executor, options, prompt, prompt);
+            if (request.problem() != null) return RowFactory.create(RowCompletion.failed(request.problem()).values());
+            try {
+                Completion c = executor.generator(options.batchSize()).submit(request.request(), GenerationListener.NONE).completion().join();
+                return RowFactory.create(RowCompletion.of(c).values());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException cause && PartitionGenerator.isRowError(cause))
+                    return RowFactory.create(RowCompletion.failed(cause.getMessage()).values());
+                throw e;
             }
-            return RowFactory.create(result[0].values());
         }
     }
 

@@ -39,11 +39,13 @@ final class StandaloneCluster implements AutoCloseable {
     private final List<ProcessHandle> started = new ArrayList<>();
     private final List<String> applicationJars = new ArrayList<>();
     private final int masterPort, masterUiPort;
+    private final Thread stopAtExit = new Thread(this::close, "stop the standalone cluster"); // if the JVM ends first
 
     private StandaloneCluster(Path dir) throws IOException {
         this.dir = dir;
         this.masterPort = freePort();
         this.masterUiPort = freePort();
+        Runtime.getRuntime().addShutdownHook(stopAtExit);
     }
 
     /** A master and {@code workers} workers of {@code cores} cores and {@code memory} (e.g. "1g") each, all registered. */
@@ -191,6 +193,11 @@ final class StandaloneCluster implements AutoCloseable {
     /** Stops the workers' executors, the workers and the master (SIGTERM, then SIGKILL after 20 s), and waits for them. */
     @Override
     public void close() {
+        try {
+            if (Thread.currentThread() != stopAtExit) Runtime.getRuntime().removeShutdownHook(stopAtExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs (or ran) anyway
+        }
         List<ProcessHandle> all = processes(); // before stopping: children are only found while their parent lives
         for (int i = all.size() - 1; i >= 0; i--) all.get(i).destroy();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
