@@ -806,8 +806,7 @@ public final class VectorKernels implements Kernels {
                         a2 = wv.fma(FloatVector.fromArray(fs, xf, x2 + i), a2);
                         a3 = wv.fma(FloatVector.fromArray(fs, xf, x3 + i), a3);
                     }
-                    float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-                    float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                    float s0 = FloatLanes.sum(a0), s1 = FloatLanes.sum(a1), s2 = FloatLanes.sum(a2), s3 = FloatLanes.sum(a3);
                     for (; i < k; i++) {
                         float wf = Float.float16ToFloat(data.get(JAVA_SHORT_UNALIGNED, rowOff + 2L * i));
                         s0 += wf * xf[x0 + i];
@@ -830,7 +829,7 @@ public final class VectorKernels implements Kernels {
                         acc1 = f16(data, rowOff + 2L * (i + fl)).fma(FloatVector.fromArray(fs, xf, x0 + i + fl), acc1);
                     }
                     for (; i < bound; i += fl) acc0 = f16(data, rowOff + 2L * i).fma(FloatVector.fromArray(fs, xf, x0 + i), acc0);
-                    float acc = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+                    float acc = FloatLanes.sum(acc0.add(acc1));
                     for (; i < k; i++) acc += Float.float16ToFloat(data.get(JAVA_SHORT_UNALIGNED, rowOff + 2L * i)) * xf[x0 + i];
                     y.setAtIndex(JAVA_FLOAT_UNALIGNED, (long) t * ldy + m, acc);
                 }

@@ -3,9 +3,9 @@ package io.bitnet4j.model;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
+import io.bitnet4j.kernels.FloatLanes;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -122,7 +122,7 @@ final class Ops {
         FloatVector acc = FloatVector.zero(F);
         for (int bound = F.loopBound(n); i < bound; i += F.length())
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = FloatLanes.sum(acc);
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }
@@ -143,8 +143,7 @@ final class Ops {
             acc2 = av.fma(FloatVector.fromArray(F, b, b2 + i), acc2);
             acc3 = av.fma(FloatVector.fromArray(F, b, b3 + i), acc3);
         }
-        float s0 = acc0.reduceLanes(VectorOperators.ADD), s1 = acc1.reduceLanes(VectorOperators.ADD);
-        float s2 = acc2.reduceLanes(VectorOperators.ADD), s3 = acc3.reduceLanes(VectorOperators.ADD);
+        float s0 = FloatLanes.sum(acc0), s1 = FloatLanes.sum(acc1), s2 = FloatLanes.sum(acc2), s3 = FloatLanes.sum(acc3);
         for (; i < n; i++) {
             s0 += a[aOff + i] * b[bOff + i];
             s1 += a[aOff + i] * b[b1 + i];

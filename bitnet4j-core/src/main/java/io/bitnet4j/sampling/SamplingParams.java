@@ -4,7 +4,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Plain carrier of sampling settings, with llama.cpp-like meanings. Validation happens when a chain is built
- * from it ({@link SamplerChain#from(SamplingParams)}), so the rules live in one place.
+ * from it ({@link SamplerChain#from(SamplingParams)}), so the rules live in one place. Serializable, so that
+ * settings can travel to where generation runs (e.g. Spark executors).
  *
  * @param temperature      softmax temperature; {@code <= 0} means greedy (argmax)
  * @param topK             keep the K most likely tokens; {@code 0} disables
@@ -17,7 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param seed             random seed; same seed and same logits give the same tokens
  */
 public record SamplingParams(float temperature, int topK, float topP, float minP, float repeatPenalty,
-        int repeatLastN, float frequencyPenalty, float presencePenalty, long seed) {
+        int repeatLastN, float frequencyPenalty, float presencePenalty, long seed) implements java.io.Serializable {
 
     /** llama.cpp-like defaults with a fresh random seed (use {@link #withSeed} for reproducible runs). */
     public static SamplingParams defaults() {

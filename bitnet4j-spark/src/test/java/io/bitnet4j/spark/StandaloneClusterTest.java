@@ -1,0 +1,82 @@
+package io.bitnet4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job on a real standalone cluster: a master and two workers as separate JVMs on 127.0.0.1, two executors
+ * (one per worker), the model shipped with the job (spark.files) and found by name on each executor. Its
+ * results equal local mode's.
+ */
+class StandaloneClusterTest {
+    static final int ROWS = 120;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void resultsEqualLocalMode() throws Exception {
+        List<String> prompts = Fixtures.prompts(ROWS);
+        GenerateOptions o = GenerateOptions.builder().maxTokens(8).keyColumn("id")
+                .sampling(io.bitnet4j.sampling.SamplingParams.defaults().withSeed(11)).build();
+        Map<Long, Fixtures.Done> localGenerated;
+        Map<Long, List<Double>> localScores;
+        SparkSession local = Fixtures.local("bitnet4j-spark-local");
+        try {
+            BitNetSpark bitnet = BitNetSpark.of(Fixtures.source());
+            localGenerated = Fixtures.byId(bitnet.generate(Fixtures.frame(local, prompts), "prompt", o));
+            localScores = Fixtures.logprobsById(bitnet.score(Fixtures.frameWithLabels(local, prompts.subList(0, 40)), "prompt", "labels"));
+        } finally {
+            local.stop();
+        }
+        List<ProcessHandle> processes;
+        try (StandaloneCluster cluster = StandaloneCluster.start(dir, 2, 1, "1g")) {
+            SparkSession spark = SparkSession.builder().master(cluster.masterUrl()).appName("bitnet4j-spark-cluster")
+                    .config("spark.jars", cluster.applicationJars())
+                    .config("spark.files", Fixtures.MODEL.toString())
+                    .config("spark.executor.cores", 1).config("spark.cores.max", 2).config("spark.executor.memory", "512m")
+                    // both executors up before the first task, so that tasks go to both
+                    .config("spark.scheduler.minRegisteredResourcesRatio", 1.0).config("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s")
+                    .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                    .config("spark.ui.enabled", false)
+                    .getOrCreate();
+            try {
+                Set<String> executors = ConcurrentHashMap.newKeySet();
+                spark.sparkContext().addSparkListener(new SparkListener() {
+                    @Override
+                    public void onTaskEnd(SparkListenerTaskEnd end) {
+                        executors.add(end.taskInfo().executorId());
+                    }
+                });
+                BitNetSpark bitnet = BitNetSpark.of(ModelSource.of(Fixtures.MODEL.getFileName().toString()).withThreads(1));
+                Dataset<Row> rows = Fixtures.frame(spark, prompts).repartition(6);
+                try {
+                    assertEquals(localGenerated, Fixtures.byId(bitnet.generate(rows, "prompt", o)));
+                    Map<Long, List<Double>> scores = Fixtures.logprobsById(bitnet.score(Fixtures.frameWithLabels(spark, prompts.subList(0, 40)).repartition(4), "prompt", "labels"));
+                    assertEquals(localScores, scores);
+                } catch (AssertionError | RuntimeException e) {
+                    throw new AssertionError(e.getMessage() + "\n" + cluster.logs(), e);
+                }
+                assertEquals(2, executors.size(), "tasks ran on both executors: " + executors);
+                processes = cluster.processes();
+                assertEquals(5, processes.size(), "master, 2 workers, 2 executors: " + processes);
+            } finally {
+                spark.stop();
+            }
+        }
+        for (ProcessHandle p : processes) assertFalse(p.isAlive(), "process " + p.pid() + " still runs");
+    }
+}
