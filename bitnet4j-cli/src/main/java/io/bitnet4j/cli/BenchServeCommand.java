@@ -161,7 +161,7 @@ final class BenchServeCommand implements Callable<Integer> {
     private Phase run(String name, int n, List<int[]> prompts, Client client, PrintStream err) throws Exception {
         AtomicInteger next = new AtomicInteger();
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
-        Progress bar = new Progress(err, name);
+        Progress bar = new Progress(err, name, true);
         long start = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> workers = new ArrayList<>();
@@ -169,7 +169,7 @@ final class BenchServeCommand implements Callable<Integer> {
                 workers.add(pool.submit(() -> {
                     for (int i; (i = next.getAndIncrement()) < prompts.size(); ) {
                         samples.add(client.stream(prompts.get(i), maxTokens));
-                        bar.update("requests", samples.size(), prompts.size());
+                        bar.progress("requests", samples.size(), prompts.size());
                     }
                     return null;
                 }));
