@@ -8,6 +8,8 @@
 module io.bitnet4j {
     requires transitive jdk.incubator.vector;
     requires org.bytedeco.javacpp;
+    // Optional: only Tokenizer.fromHfTokenizerJson reads JSON, and says so when Jackson is absent.
+    requires static com.fasterxml.jackson.databind;
 
     exports io.bitnet4j;
     exports io.bitnet4j.gguf;

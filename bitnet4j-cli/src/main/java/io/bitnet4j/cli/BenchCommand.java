@@ -1,13 +1,16 @@
 package io.bitnet4j.cli;
 
+import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.model.BatchDecoder;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.Session;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,7 +19,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure prompt processing (pp) and generation (tg) speed, in the manner of llama-bench.",
-                "pp N: N random tokens in batches; tg N: N tokens decoded one at a time after an empty context."})
+                "pp N: N random tokens in batches of -b; tg N: N tokens decoded one at a time from an empty context;",
+                "pg PP,TG: a prompt then a generation, timed together. Every list option multiplies the tests.",
+                "Mean ± sample standard deviation of the repetitions, after one warm-up run."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 
@@ -26,8 +31,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--n-gen"}, split = ",", paramLabel = "N", defaultValue = "128", description = "generation lengths (default: ${DEFAULT-VALUE})")
     List<Integer> gens;
 
-    @Option(names = "--bench-threads", split = ",", paramLabel = "T", description = "thread counts to compare (default: the -t value)")
-    List<Integer> threadList;
+    @Option(names = {"-pg"}, paramLabel = "PP,TG", description = "a prompt of PP tokens then TG generated ones, timed together (repeatable)")
+    List<String> promptGens = new ArrayList<>();
 
     @Option(names = "--bench-kernels", split = ",", paramLabel = "K", description = "ternary kernels to compare, as --kernel (default: the --kernel value)")
     List<String> kernelList;
@@ -45,100 +50,149 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3", paramLabel = "R", description = "repetitions per test (default: ${DEFAULT-VALUE})")
     int repetitions;
 
-    @Option(names = "--no-roofline", description = "skip the memory bandwidth measurement")
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md",
+            description = "md (a table), csv, json or jsonl, with llama-bench's field names plus bitnet4j's (default: ${DEFAULT-VALUE})")
+    String format;
+
+    @Option(names = "--no-roofline", description = "skip the memory bandwidth measurement (no roofline fraction)")
     boolean noRoofline;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON")
-    Path json;
+    @Option(names = "--bandwidth-mib", paramLabel = "MIB", defaultValue = "1024",
+            description = "buffer of the bandwidth measurement, far larger than the caches (default: ${DEFAULT-VALUE})")
+    int bandwidthMib;
 
-    record Row(String test, int threads, String kernels, int batch, String output, double mean, double sd, List<Double> samples,
-               double roofline) {}
+    /** One test to run: pp (gen = 0), tg (prompt = 0) or pg (both), with sessions > 1 for batched tg. */
+    record Test(int prompt, int gen, int sessions) {
+        String name() {
+            String base = gen == 0 ? "pp" + prompt : prompt == 0 ? "tg" + gen : "pp" + prompt + "+tg" + gen;
+            return sessions > 1 ? base + " x" + sessions + " sessions" : base;
+        }
+    }
 
     @Override
-    public Integer call() throws IOException {
-        if (repetitions < 1) throw new CliException("--repetitions must be at least 1");
-        List<Integer> threads = threadList == null ? List.of(model.threads) : threadList;
+    public Integer call() {
+        if (repetitions < 1) throw new UsageException("--repetitions must be at least 1, got " + repetitions);
+        if (bandwidthMib < 64) throw new UsageException("--bandwidth-mib must be at least 64 (beyond the caches), got " + bandwidthMib);
+        BenchReport.Format out = BenchReport.Format.parse(format);
+        List<Test> tests = tests();
+        List<Integer> threads = model.threads;
         List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
         List<Integer> batches = batchList == null ? List.of(model.batchSize) : batchList;
         List<String> outputs = outputList == null ? List.of(model.outputType) : outputList;
-        List<Row> rows = new ArrayList<>();
-        System.out.println("| model | kernels | threads | batch | output | test | tokens/s | of roofline |");
-        System.out.println("|---|---|---:|---:|---|---|---:|---:|");
+        BenchReport report = new BenchReport(out, new PrintStream(System.out, true, StandardCharsets.UTF_8));
+        int configs = threads.size() * kernels.size() * outputs.size() * batches.size(), config = 0;
+        report.begin();
         for (int t : threads) {
-            model.threads = t;
-            bandwidth = 0;
-            if (!noRoofline) {
-                int n = t == 0 ? Runtime.getRuntime().availableProcessors() : t;
-                bandwidth = MemoryBandwidth.measure(1L << 30, n, 4);
-                System.err.printf("memory read bandwidth with %d thread(s): %.1f GB/s%n", n, bandwidth / 1e9);
-            }
+            model.threads = List.of(t);
+            double bandwidth = noRoofline ? 0 : measureBandwidth(t);
             for (String kernel : kernels)
                 for (String output : outputs)
                     for (int batch : batches) {
                         model.ternaryKernel = kernel;
                         model.outputType = output;
                         model.batchSize = batch;
-                        runTests(rows);
+                        runTests(tests, bandwidth, report, ++config, configs);
                     }
         }
-        if (json != null) Files.writeString(json, toJson(rows));
+        report.end();
         return 0;
     }
 
-    private double bandwidth;
-    private long bytesPerToken;
+    /** The pp, tg (times each --sessions value) and pg tests, in llama-bench's order. */
+    List<Test> tests() {
+        List<Test> tests = new ArrayList<>();
+        for (int p : prompts) {
+            if (p < 0) throw new UsageException("-p must not be negative, got " + p);
+            if (p > 0) tests.add(new Test(p, 0, 1));
+        }
+        for (int n : gens) {
+            if (n < 0) throw new UsageException("-n must not be negative, got " + n);
+            for (int s : sessionCounts) {
+                if (s < 1 || s > 512) throw new UsageException("--sessions must be between 1 and 512, got " + s);
+                if (n > 0) tests.add(new Test(0, n, s));
+            }
+        }
+        for (String pg : promptGens) {
+            String[] parts = pg.split(",");
+            try {
+                if (parts.length != 2) throw new NumberFormatException();
+                int p = Integer.parseInt(parts[0].trim()), n = Integer.parseInt(parts[1].trim());
+                if (p <= 0 || n <= 0) throw new NumberFormatException();
+                tests.add(new Test(p, n, 1));
+            } catch (NumberFormatException e) {
+                throw new UsageException("-pg takes two positive numbers PP,TG, got '" + pg + "'");
+            }
+        }
+        if (tests.isEmpty()) throw new UsageException("no test to run: give -p, -n or -pg values above 0");
+        return tests;
+    }
 
-    /** Every pp and tg test on one configuration (one model load). */
-    private void runTests(List<Row> rows) throws IOException {
+    private double measureBandwidth(int threads) {
+        int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        System.err.printf(Locale.ROOT, "measuring memory read bandwidth with %d thread(s)...%n", n);
+        double bandwidth = MemoryBandwidth.measure((long) bandwidthMib << 20, n, 4);
+        System.err.printf(Locale.ROOT, "memory read bandwidth with %d thread(s): %.1f GB/s%n", n, bandwidth / 1e9);
+        return bandwidth;
+    }
+
+    /** Every test on one configuration (one model load). */
+    private void runTests(List<Test> tests, double bandwidth, BenchReport report, int config, int configs) {
         try (Model m = model.load(System.err)) {
-            bytesPerToken = m.weightBytesPerToken();
-            String name = model.modelPath().getFileName().toString();
-            for (int p : prompts) if (p > 0) rows.add(print(name, measure(m, "pp" + p, p, true)));
-            for (int n : gens)
-                for (int sessions : sessionCounts)
-                    if (n > 0) rows.add(print(name, sessions == 1 ? measure(m, "tg" + n, n, false) : measureBatched(m, n, sessions)));
+            BenchReport.ModelFacts facts = facts(m);
+            Progress progress = model.progress(System.err, "bench " + config + "/" + configs);
+            for (int i = 0; i < tests.size(); i++) {
+                Test test = tests.get(i);
+                progress.progress(test.name(), i, tests.size());
+                List<Long> samples = test.sessions() == 1 ? measure(m, test) : measureBatched(m, test);
+                report.add(new BenchReport.Row(facts, m.threads(), m.options().batchSize(), m.describe().get("kernels"),
+                        m.options().outputType().id(), m.options().numerics().id(), test.prompt(), test.gen(), test.sessions(),
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), samples, bandwidth, m.weightBytesPerToken()));
+            }
+            progress.done(tests.size() + " tests");
         }
     }
 
-    private Row print(String name, Row r) {
-        String roof = r.roofline() > 0 ? String.format("%.0f %%", 100 * r.roofline()) : "";
-        System.out.printf("| %s | %s | %d | %d | %s | %s | %.2f ± %.2f | %s |%n", name, r.kernels(), r.threads(), r.batch(), r.output(),
-                r.test(), r.mean(), r.sd(), roof);
-        return r;
+    private BenchReport.ModelFacts facts(Model m) {
+        long size = 0, params = 0;
+        for (GgufTensorInfo t : m.gguf().tensors()) {
+            size += t.byteSize();
+            params += t.elements();
+        }
+        return new BenchReport.ModelFacts(model.modelPath().toString(), m.config().arch().name(), size, params, model.mapFile, InfoCommand.cpuName(),
+                "bitnet4j " + Main.version());
     }
 
-    /** A generation rate as a fraction of the bandwidth ceiling (bytes read per token / bandwidth). */
-    private double roofline(double tokensPerSecond, int sessionsPerPass) {
-        if (bandwidth <= 0) return 0;
-        return tokensPerSecond / sessionsPerPass / (bandwidth / bytesPerToken);
-    }
-
-    private Row measure(Model m, String test, int n, boolean prompt) {
-        if (n >= m.config().contextLength()) throw new CliException(test + " needs more context than the model's " + m.config().contextLength());
+    /** Nanoseconds per repetition of a pp, tg or pg test on one session. */
+    private List<Long> measure(Model m, Test test) {
+        int n = test.prompt() + test.gen();
+        if (n >= m.config().contextLength())
+            throw new UsageException(test.name() + " needs " + (n + 1) + " positions, more than the model's context " + m.config().contextLength());
         var rnd = new SplittableRandom(42);
-        int[] tokens = rnd.ints(n, 0, m.config().vocabSize()).toArray();
-        List<Double> samples = new ArrayList<>();
-        try (Session s = m.newSession(Math.min(m.config().contextLength(), n + 1))) {
+        int[] prompt = rnd.ints(test.prompt(), 0, m.config().vocabSize()).toArray();
+        int[] gen = rnd.ints(test.gen(), 0, m.config().vocabSize()).toArray();
+        List<Long> samples = new ArrayList<>();
+        try (Session s = m.newSession(n + 1)) {
             for (int r = -1; r < repetitions; r++) { // r = -1 warms up
                 s.reset();
                 long start = System.nanoTime();
-                if (prompt) s.prefill(tokens);
-                else for (int tok : tokens) s.decode(tok);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                if (r >= 0) samples.add(n / seconds);
+                if (prompt.length > 0) s.prefill(prompt);
+                for (int tok : gen) s.decode(tok);
+                if (r >= 0) samples.add(System.nanoTime() - start);
             }
         }
-        return row(test, m, samples, prompt ? 0 : 1);
+        return samples;
     }
 
-    /** Aggregate generation rate of {@code sessions} sessions stepping together, n tokens each. */
-    private Row measureBatched(Model m, int n, int sessions) {
-        if (sessions < 1 || sessions > 512) throw new CliException("--sessions must be between 1 and 512, got " + sessions);
+    /** Nanoseconds per repetition of {@code sessions} sessions stepping together through n tokens each. */
+    private List<Long> measureBatched(Model m, Test test) {
+        int n = test.gen(), sessions = test.sessions();
+        if (n >= m.config().contextLength())
+            throw new UsageException(test.name() + " needs more context than the model's " + m.config().contextLength());
         var rnd = new SplittableRandom(7);
-        List<Double> samples = new ArrayList<>();
+        List<Long> samples = new ArrayList<>();
         List<Session> open = new ArrayList<>();
         try (BatchDecoder batch = m.newBatchDecoder(sessions)) {
-            for (int i = 0; i < sessions; i++) open.add(m.newSession(Math.min(m.config().contextLength(), n + 1)));
+            for (int i = 0; i < sessions; i++) open.add(m.newSession(n + 1));
             int[] tokens = new int[sessions];
             for (int r = -1; r < repetitions; r++) {
                 for (Session s : open) s.reset();
@@ -147,33 +201,11 @@ final class BenchCommand implements Callable<Integer> {
                     for (int i = 0; i < sessions; i++) tokens[i] = rnd.nextInt(m.config().vocabSize());
                     batch.step(open, tokens);
                 }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                if (r >= 0) samples.add((double) n * sessions / seconds);
+                if (r >= 0) samples.add(System.nanoTime() - start);
             }
         } finally {
             open.forEach(Session::close);
         }
-        return row("tg" + n + " x" + sessions + " sessions", m, samples, sessions);
-    }
-
-    /** Mean and sample standard deviation of the repetitions; the roofline fraction for generation tests
-     *  (sessionsPerPass > 0), none for prompt tests. */
-    private Row row(String test, Model m, List<Double> samples, int sessionsPerPass) {
-        double mean = samples.stream().mapToDouble(d -> d).average().orElse(0);
-        double sd = Math.sqrt(samples.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / Math.max(1, samples.size() - 1));
-        return new Row(test, m.threads(), m.describe().get("kernels"), m.options().batchSize(), m.options().outputType().id(), mean, sd, samples,
-                sessionsPerPass > 0 ? roofline(mean, sessionsPerPass) : 0);
-    }
-
-    private static String toJson(List<Row> rows) {
-        StringBuilder b = new StringBuilder("[\n");
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            b.append(String.format("  {\"test\": \"%s\", \"threads\": %d, \"kernels\": \"%s\", \"batch\": %d, \"output\": \"%s\", "
-                            + "\"tokens_per_second\": %.3f, \"sd\": %.3f, \"roofline_fraction\": %.3f, \"samples\": %s}%s%n",
-                    r.test(), r.threads(), r.kernels(), r.batch(), r.output(), r.mean(), r.sd(), r.roofline(), r.samples(),
-                    i + 1 < rows.size() ? "," : ""));
-        }
-        return b.append("]\n").toString();
+        return samples;
     }
 }

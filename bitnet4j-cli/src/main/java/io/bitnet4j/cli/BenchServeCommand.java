@@ -119,7 +119,9 @@ final class BenchServeCommand implements Callable<Integer> {
         err.println("warming up...");
         client.stream(randomPrompt(random, vocab), 8);
         Phase alone = run("one at a time", 1, prompts, client, err);
+        double[] before = client.batchSizes();
         Phase together = run(clients + " clients", clients, prompts, client, err);
+        double[] after = client.batchSizes();
         double[] probeTtft = probes > 0 && clients > 1 ? ttftUnderLoad(client, random, vocab, err) : new double[0];
 
         PrintStream out = System.out;
@@ -127,11 +129,14 @@ final class BenchServeCommand implements Callable<Integer> {
         out.println("| phase | clients | wall s | tokens/s | TTFT p50 s | TTFT p99 s | ITL p50 ms | ITL p99 ms |");
         out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (Phase p : List.of(alone, together))
-            out.printf(Locale.ROOT, "| %s | %d | %.1f | %.2f | %.2f | %.2f | %.0f | %.0f |%n", p.name(), p.clients(), p.wallSeconds(),
+            out.printf(Locale.ROOT, "| %s | %d | %.1f | %.2f | %.2f | %.2f | %.1f | %.1f |%n", p.name(), p.clients(), p.wallSeconds(),
                     p.tokensPerSecond(), quantile(p.ttfts(), 0.5), quantile(p.ttfts(), 0.99),
                     1e3 * quantile(p.gaps(), 0.5), 1e3 * quantile(p.gaps(), 0.99));
         out.printf(Locale.ROOT, "%d clients vs one at a time: aggregate tokens/s x%.2f, ITL p99 x%.2f%n", clients,
                 together.tokensPerSecond() / alone.tokensPerSecond(), quantile(together.gaps(), 0.99) / quantile(alone.gaps(), 0.99));
+        if (before != null && after != null && after[1] > before[1])
+            out.printf(Locale.ROOT, "decode steps with %d clients held %.2f sessions on average (%d steps)%n", clients,
+                    (after[0] - before[0]) / (after[1] - before[1]), (long) (after[1] - before[1]));
         if (probeTtft.length > 0)
             out.printf(Locale.ROOT, "TTFT of a %d-token prompt while %d other streams run: p50 %.2f s, max %.2f s (%d probes)%n",
                     promptTokens, clients - 1, quantile(probeTtft, 0.5), probeTtft[probeTtft.length - 1], probeTtft.length);
@@ -156,7 +161,7 @@ final class BenchServeCommand implements Callable<Integer> {
     private Phase run(String name, int n, List<int[]> prompts, Client client, PrintStream err) throws Exception {
         AtomicInteger next = new AtomicInteger();
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
-        Progress bar = new Progress(err, name);
+        Progress bar = new Progress(err, name, true);
         long start = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> workers = new ArrayList<>();
@@ -164,7 +169,7 @@ final class BenchServeCommand implements Callable<Integer> {
                 workers.add(pool.submit(() -> {
                     for (int i; (i = next.getAndIncrement()) < prompts.size(); ) {
                         samples.add(client.stream(prompts.get(i), maxTokens));
-                        bar.update("requests", samples.size(), prompts.size());
+                        bar.progress("requests", samples.size(), prompts.size());
                     }
                     return null;
                 }));
@@ -273,6 +278,20 @@ final class BenchServeCommand implements Callable<Integer> {
                 }
             }
             return new Sample(ttft, gaps, tokens);
+        }
+
+        /** Sum and count of the server's bitnet4j_batch_size histogram, or null when it has no such metric. */
+        double[] batchSizes() throws IOException, InterruptedException {
+            var b = HttpRequest.newBuilder(URI.create(base + "/metrics")).GET();
+            if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) return null;
+            double[] sumCount = {Double.NaN, Double.NaN};
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("bitnet4j_batch_size_sum ")) sumCount[0] = Double.parseDouble(line.substring(24).trim());
+                if (line.startsWith("bitnet4j_batch_size_count ")) sumCount[1] = Double.parseDouble(line.substring(26).trim());
+            }
+            return Double.isNaN(sumCount[0]) || Double.isNaN(sumCount[1]) ? null : sumCount;
         }
 
         HttpResponse<String> send(String path, String body) throws IOException, InterruptedException {

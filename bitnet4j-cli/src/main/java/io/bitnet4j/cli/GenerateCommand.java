@@ -32,7 +32,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "read the prompt from a file ('-' for stdin)")
     String file;
 
-    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "128", description = "tokens to generate at most (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "128",
+            description = "tokens to generate at most; -1 = until the end of generation or of the context (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "stop when this text is generated (repeatable)")
@@ -41,8 +42,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "do not prepend the BOS token")
     boolean noBos;
 
-    @Option(names = "--special", description = "parse special tokens such as <|eot_id|> written in the prompt")
-    boolean special;
+    @Option(names = {"-sp", "--special"}, description = "print special (control) tokens the model generates as their text, e.g. <|start_header_id|>")
+    boolean printSpecial;
+
+    @Option(names = "--parse-special", description = "parse special tokens such as <|eot_id|> written in the prompt (default: they are plain text)")
+    boolean parseSpecial;
 
     @Option(names = "--no-echo", description = "do not print the prompt before the generated text")
     boolean noEcho;
@@ -50,19 +54,21 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String text = promptText();
-        if (maxTokens < 0) throw new CliException("--n-predict must not be negative, got " + maxTokens);
+        int limit = tokenLimit(maxTokens);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream err = System.err;
         try (Model m = model.load(err); Session session = m.newSession()) {
             Report.system(err, m);
+            sampling.report(err);
             Tokenizer tok = model.tokenizer(m);
-            int[] ids = tok.encode(text, special);
+            int[] ids = tok.encode(text, parseSpecial);
             if (!noBos && tok.addBos() && tok.bos() >= 0) ids = prepend(tok.bos(), ids);
-            if (ids.length == 0) throw new CliException("the prompt is empty: give some text, or allow BOS");
+            if (ids.length == 0) throw new UsageException("the prompt is empty: give some text, or allow BOS");
             if (ids.length >= session.contextLength())
                 throw new CliException("the prompt is " + ids.length + " tokens, the context holds " + session.contextLength() + " (use --ctx-size)");
             if (!noEcho) out.print(text);
-            var result = new Generator(session, tok, sampling.sampler()).generate(ids, maxTokens, stops, piece -> {
+            var generator = new Generator(session, tok, sampling.sampler(tok)).withSpecialTokens(printSpecial);
+            var result = generator.generate(ids, limit, stops, piece -> {
                 out.print(piece);
                 out.flush();
                 return true;
@@ -73,9 +79,16 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** -n as a token budget: -1 means no limit (the context still ends generation), other negatives are errors. */
+    static int tokenLimit(int n) {
+        if (n == -1) return Integer.MAX_VALUE;
+        if (n < 0) throw new UsageException("-n must be -1 (no limit) or at least 0, got " + n);
+        return n;
+    }
+
     private String promptText() throws IOException {
         int given = (positionalPrompt != null ? 1 : 0) + (prompt != null ? 1 : 0) + (file != null ? 1 : 0);
-        if (given > 1) throw new CliException("give the prompt once: as an argument, with -p, or with -f");
+        if (given > 1) throw new UsageException("give the prompt once: as an argument, with -p, or with -f");
         if (file != null || "-".equals(positionalPrompt)) {
             String f = file != null ? file : "-";
             if (f.equals("-")) return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options every model-using command shares: which file, how to run it, how to tokenize. */
@@ -23,9 +24,14 @@ final class ModelOptions {
             description = "GGUF model file (default: the model bundled in models/)")
     Path model;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "0",
-            description = "worker threads, 0 = one per processor (default: ${DEFAULT-VALUE})")
-    int threads;
+    @Mixin HfModelArgs hf; // -hf REPO[:FILE], --hf-file, --hf-token, --offline
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", split = ",", defaultValue = "0",
+            description = "worker threads, 0 = one per processor; bench takes a list, e.g. 1,2 (default: ${DEFAULT-VALUE})")
+    List<Integer> threads;
+
+    @Option(names = "--no-progress", description = "no progress lines on stderr (loading, scoring, writing)")
+    boolean noProgress;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
             description = "context length of the session, 0 = the model's, at most 4096 (default: ${DEFAULT-VALUE})")
@@ -44,7 +50,7 @@ final class ModelOptions {
     String isa;
 
     @Option(names = "--tokenizer", paramLabel = "MODE",
-            description = "pre-tokenizer: llama3 (the model's own) or compat (what bitnet.cpp does on files without tokenizer.ggml.pre) (default: from the file, else llama3)")
+            description = "BPE pre-tokenizer: llama3 (2B4T's own), compat (what bitnet.cpp does on files without tokenizer.ggml.pre) or falcon3 (default: from the file, else llama3)")
     String tokenizerMode;
 
     @Option(names = "--numerics", paramLabel = "MODE", defaultValue = "fast",
@@ -65,14 +71,20 @@ final class ModelOptions {
     boolean noCheck;
 
     @Option(names = "--mmap", description = "map the file instead of reading it into memory (huge pages): loads "
-            + "faster and shares the page cache, decodes ~10 % slower")
+            + "faster and shares the page cache, decodes ~10 %% slower")
     boolean mapFile;
 
-    /** The file to load: --model, else the single .gguf in the bundled models folder. */
+    /** The file to load: --model or -hf, else the single .gguf in the bundled models folder. */
     Path modelPath() {
-        if (model != null) {
-            if (!Files.isRegularFile(model)) throw new CliException("model file not found: " + model);
-            return model;
+        if (hf.given()) return hf.resolve(model);
+        return modelPath(model);
+    }
+
+    /** The given file (checked), else the first .gguf in the bundled models folder. */
+    static Path modelPath(Path given) {
+        if (given != null) {
+            if (!Files.isRegularFile(given)) throw new CliException("model file not found: " + given);
+            return given;
         }
         Path dir = Path.of(System.getProperty("bitnet4j.home", ".")).resolve("models");
         List<Path> found;
@@ -94,23 +106,24 @@ final class ModelOptions {
                 default -> backend;
             };
             String kernel = ternaryKernel.equals("vector") || ternaryKernel.equals("java") ? "auto" : ternaryKernel;
-            return Model.Options.builder().threads(threads).backend(Backend.parse(chosenBackend))
+            if (threads.size() != 1) throw new UsageException("-t takes one thread count here (a list only in bench), got " + threads);
+            return Model.Options.builder().threads(threads.getFirst()).backend(Backend.parse(chosenBackend))
                     .isa(isa == null ? Isa.BEST : Isa.parse(isa)).contextLength(contextLength).batchSize(batchSize)
                     .checkWeights(!noCheck).numerics(Numerics.parse(numerics)).outputType(OutputType.parse(outputType))
                     .ternaryKernel(TernaryKernel.parse(kernel)).mapFile(mapFile).build();
         } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
+            throw new UsageException(e.getMessage());
         }
     }
 
     /** Loads the model with a progress bar on stderr. */
     Model load(PrintStream err) {
         Path path = modelPath();
-        Progress bar = new Progress(err, "loading " + path.getFileName());
-        long start = System.nanoTime();
+        Model.Options options = options();
+        Progress bar = progress(err, "loading " + path.getFileName());
         try {
-            Model m = Model.load(path, options(), bar::update);
-            bar.done(String.format("loaded in %.2f s", (System.nanoTime() - start) / 1e9));
+            Model m = Model.load(path, options, bar);
+            bar.done(String.format(java.util.Locale.ROOT, "loaded in %.2f s", bar.seconds()));
             return m;
         } catch (IOException e) {
             bar.fail();
@@ -118,13 +131,24 @@ final class ModelOptions {
         }
     }
 
-    Tokenizer tokenizer(Model model) {
-        PreTokenizer mode = switch (tokenizerMode == null ? "" : tokenizerMode) {
+    /** A progress reporter on err, silent with --no-progress. */
+    Progress progress(PrintStream err, String label) {
+        return new Progress(err, label, !noProgress);
+    }
+
+    /** The --tokenizer choice: null (absent) follows the file; llama3, compat or falcon3. */
+    static PreTokenizer preTokenizer(String mode) {
+        return switch (mode == null ? "" : mode) {
             case "" -> null;
             case "llama3" -> PreTokenizer.LLAMA3;
             case "compat" -> PreTokenizer.BITNET_CPP_COMPAT;
-            default -> throw new CliException("unknown --tokenizer '" + tokenizerMode + "', expected llama3 or compat");
+            case "falcon3" -> PreTokenizer.FALCON3;
+            default -> throw new UsageException("unknown --tokenizer '" + mode + "', expected llama3, compat or falcon3");
         };
+    }
+
+    Tokenizer tokenizer(Model model) {
+        PreTokenizer mode = preTokenizer(tokenizerMode);
         try {
             return io.bitnet4j.tokenizer.GgufTokenizer.load(model.gguf(), model.config().vocabSize(), mode);
         } catch (io.bitnet4j.gguf.GgufException e) {

@@ -61,8 +61,8 @@ class CliLimitsTest {
         CliTest.Run zero = run("", "generate", "-m", model.toString(), "-p", "a", "-n", "1", "-t", "0");
         assertEquals(0, zero.code(), zero.err());
         assertTrue(zero.err().contains("threads: " + Runtime.getRuntime().availableProcessors()), zero.err());
-        oneLineError(run("", "generate", "-m", model.toString(), "-p", "a", "-t", "-1"), 1, "threads", "-1");
-        oneLineError(run("", "generate", "-m", model.toString(), "-p", "a", "-t", "1025"), 1, "threads", "1025");
+        oneLineError(run("", "generate", "-m", model.toString(), "-p", "a", "-t", "-1"), 2, "threads", "-1");
+        oneLineError(run("", "generate", "-m", model.toString(), "-p", "a", "-t", "1025"), 2, "threads", "1025");
         // Does not fit an int: picocli's usage error (exit 2), still one line.
         oneLineError(run("", "generate", "-m", model.toString(), "-p", "a", "-t", "99999999999"), 2, "--threads");
     }

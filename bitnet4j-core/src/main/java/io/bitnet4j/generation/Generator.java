@@ -59,11 +59,26 @@ public final class Generator {
     private final Session session;
     private final Tokenizer tokenizer;
     private final Sampler sampler;
+    private final boolean specialTokensInText;
 
+    /** A generator whose text shows control tokens (other than the end of generation) as their text. */
     public Generator(Session session, Tokenizer tokenizer, Sampler sampler) {
+        this(session, tokenizer, sampler, true);
+    }
+
+    private Generator(Session session, Tokenizer tokenizer, Sampler sampler, boolean specialTokensInText) {
         this.session = java.util.Objects.requireNonNull(session, "session");
         this.tokenizer = java.util.Objects.requireNonNull(tokenizer, "tokenizer");
         this.sampler = java.util.Objects.requireNonNull(sampler, "sampler");
+        this.specialTokensInText = specialTokensInText;
+    }
+
+    /**
+     * This generator with control tokens (headers, reserved tokens...) shown as their text ({@code true}, as
+     * llama-cli's {@code --special}) or left out of the text ({@code false}). Their ids are in the result either way.
+     */
+    public Generator withSpecialTokens(boolean inText) {
+        return new Generator(session, tokenizer, sampler, inText);
     }
 
     /**
@@ -104,7 +119,7 @@ public final class Generator {
         float[] logits = session.prefill(prompt);
         long promptNanos = System.nanoTime() - start;
 
-        OutputText text = new OutputText(tokenizer, stopStrings);
+        OutputText text = new OutputText(tokenizer, stopStrings, specialTokensInText);
         // At most one token per free position plus the one sampled from the last logits can be produced, so a
         // huge maxTokens (e.g. Integer.MAX_VALUE for "until the context is full") must not size the buffer.
         int[] out = new int[Math.max(1, Math.min(maxTokens, session.contextLength() - session.position() + 1))];

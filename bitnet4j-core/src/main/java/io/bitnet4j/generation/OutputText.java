@@ -22,11 +22,17 @@ final class OutputText {
     private final StringBuilder text = new StringBuilder();
     private int released; // chars of text already handed out
 
+    /** Control tokens other than the end of generation appear as their text. */
     OutputText(Tokenizer tokenizer, List<String> stops) {
+        this(tokenizer, stops, true);
+    }
+
+    /** With {@code specialTokensInText = false}, control tokens add no text. */
+    OutputText(Tokenizer tokenizer, List<String> stops, boolean specialTokensInText) {
         this.tokenizer = tokenizer;
         this.stops = List.copyOf(stops);
         this.longestStop = this.stops.stream().mapToInt(String::length).max().orElse(0);
-        this.decoder = new StreamingDecoder(tokenizer);
+        this.decoder = new StreamingDecoder(tokenizer, specialTokensInText);
     }
 
     /**

@@ -50,6 +50,15 @@ public enum GgufType {
     /** The type with this id; {@code tensorName} only goes into the error message. */
     public static GgufType of(int id, String tensorName) throws GgufException {
         for (GgufType t : values()) if (t.id == id) return t;
-        throw new GgufException("tensor " + tensorName + " has unsupported type id " + Integer.toUnsignedString(id));
+        String name = id >= 0 && id < GGML_NAMES.length && GGML_NAMES[id] != null ? GGML_NAMES[id] + " (type id " + id + ")"
+                : "id " + Integer.toUnsignedString(id);
+        throw new GgufException("tensor " + tensorName + " has unsupported type " + name
+                + ": bitnet4j reads F32, F16 and I2_S tensors only (the embedding and output projection as F16)");
     }
+
+    /** ggml's names of the type ids (the fork's ggml.h), so that a refused tensor type is named. */
+    private static final String[] GGML_NAMES = {"F32", "F16", "Q4_0", "Q4_1", null, null, "Q5_0", "Q5_1", "Q8_0", "Q8_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S",
+            "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64", "F64", "IQ1_M", "BF16", "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8",
+            "TQ1_0", "TQ2_0", "I2_S", "I8_S", "TL1", "TL2"};
 }

@@ -10,10 +10,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The forward pass of BitNet b1.58 over a batch of up to {@code capacity} tokens, top to bottom (spec §3):
- * embedding row → per layer [RMSNorm → Q,K,V BitLinear → RoPE → attention → sub-norm → O BitLinear →
- * residual → RMSNorm → gate,up BitLinear → ReLU²·up → sub-norm → down BitLinear → residual] → RMSNorm →
- * tied F16 output projection.
+ * The forward pass of a BitNet model over a batch of up to {@code capacity} tokens, top to bottom (spec §3):
+ * embedding row → per layer [RMSNorm → Q,K,V BitLinear → RoPE → attention → (sub-norm) → O BitLinear →
+ * residual → RMSNorm → gate,up BitLinear → activation(gate)·up → (sub-norm) → down BitLinear → residual] →
+ * RMSNorm → F16 output projection. Where the architectures differ (sub-norms, activation, RoPE pairs, tied or
+ * separate output, projection scales) it reads the traits of {@link Architecture} and the tensors of
+ * {@link Weights}: one layer loop for all of them.
  *
  * <p>The batch is cut into {@link Segment}s: consecutive tokens of one KV cache at consecutive positions.
  * One segment is a session's prompt; N one-token segments are N sessions decoding together, which turns
@@ -58,6 +60,7 @@ final class Forward implements AutoCloseable {
     private final MemorySegment act8, actScale, actSum;
     private final float[] cos, sin;
     private final float thetaScale;
+    private final Architecture arch;
     // rescoring after a quantized output projection: candidate ids, their F16 rows, their exact logits
     private final int rescored;
     private final int[] candidates;
@@ -84,6 +87,7 @@ final class Forward implements AutoCloseable {
         cos = new float[c.headDim() / 2];
         sin = new float[c.headDim() / 2];
         thetaScale = (float) Math.pow(c.ropeBase(), -2.0f / c.headDim());
+        arch = c.arch();
         // the rescoring buffers only where a quantized projection needs them (~0.3 MB at 2B4T size per pass)
         boolean quantized = model.outputI8() != null || model.outputQ4() != null;
         rescored = quantized ? Math.min(RESCORED, c.vocabSize()) : 0;
@@ -123,34 +127,49 @@ final class Forward implements AutoCloseable {
         int d = c.dim(), kvd = c.kvDim(), f = c.ffnDim();
         for (int t = 0; t < n; t++) embed(tokens[tokenOffset + t], t);
 
+        float[] ropeFactors = model.weights().ropeFactors();
+        boolean exact = model.options().numerics() == Numerics.EXACT;
         for (int l = 0; l < c.layers(); l++) {
             Weights.Layer w = model.weights().layers().get(l);
+            Weights.Scales scales = w.scales();
 
             // attention block
             for (int t = 0; t < n; t++) Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.attnNorm(), d, c.normEps());
             bitLinear(xb, n, d, w.wq(), q, w.wk(), k, w.wv(), v);
+            Ops.scale(q, 0, (long) n * d, scales.q());
+            Ops.scale(k, 0, (long) n * kvd, scales.k());
+            Ops.scale(v, 0, (long) n * kvd, scales.v());
             for (int s = 0; s < segmentCount; s++) {
                 Segment seg = segments[s];
                 for (int i = 0; i < seg.count; i++) {
                     int t = seg.offset + i;
-                    Ops.ropeAngles(seg.position + i, c.headDim(), thetaScale, cos, sin);
-                    Ops.rope(q, (long) t * d, c.heads(), c.headDim(), cos, sin);
-                    Ops.rope(k, (long) t * kvd, c.kvHeads(), c.headDim(), cos, sin);
+                    Ops.ropeAngles(seg.position + i, c.headDim(), thetaScale, c.ropeFreqScale(), ropeFactors, exact, cos, sin);
+                    Ops.rope(q, (long) t * d, c.heads(), c.headDim(), cos, sin, arch.rope());
+                    Ops.rope(k, (long) t * kvd, c.kvHeads(), c.headDim(), cos, sin, arch.rope());
                     seg.cache.layer(l).store(seg.position + i, k, (long) t * kvd, v, (long) t * kvd);
                 }
             }
             attentionTask.set(l, segments, segmentCount);
             model.parallel().forRange(segmentCount * c.kvHeads(), 1, attentionTask);
-            for (int t = 0; t < n; t++) Ops.rmsNorm(att, (long) t * d, att, (long) t * d, w.attnSubNorm(), d, c.normEps());
+            if (w.attnSubNorm() != null)
+                for (int t = 0; t < n; t++) Ops.rmsNorm(att, (long) t * d, att, (long) t * d, w.attnSubNorm(), d, c.normEps());
             bitLinear(att, n, d, w.wo(), proj, null, null, null, null);
+            Ops.scale(proj, 0, (long) n * d, scales.o());
             Ops.addInPlace(x, proj, (long) n * d);
 
             // feed-forward block
             for (int t = 0; t < n; t++) Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.ffnNorm(), d, c.normEps());
             bitLinear(xb, n, d, w.wGate(), gate, w.wUp(), up, null, null);
-            Ops.reluSquaredTimes(gate, up, (long) n * f);
-            for (int t = 0; t < n; t++) Ops.rmsNorm(gate, (long) t * f, gate, (long) t * f, w.ffnSubNorm(), f, c.normEps());
+            Ops.scale(gate, 0, (long) n * f, scales.gate());
+            Ops.scale(up, 0, (long) n * f, scales.up());
+            switch (arch.activation()) {
+                case RELU_SQUARED -> Ops.reluSquaredTimes(gate, up, (long) n * f);
+                case SILU -> Ops.siluTimes(gate, up, n, f);
+            }
+            if (w.ffnSubNorm() != null)
+                for (int t = 0; t < n; t++) Ops.rmsNorm(gate, (long) t * f, gate, (long) t * f, w.ffnSubNorm(), f, c.normEps());
             bitLinear(gate, n, f, w.wDown(), proj, null, null, null, null);
+            Ops.scale(proj, 0, (long) n * d, scales.down());
             Ops.addInPlace(x, proj, (long) n * d);
         }
         outputLogits(logitRowsOf, logitCount);
@@ -175,7 +194,7 @@ final class Forward implements AutoCloseable {
         model.parallel().forRange(matmul.totalRows(), 8, matmul);
     }
 
-    /** Final RMSNorm, rounding to F16, and the tied output projection for the listed batch rows. */
+    /** Final RMSNorm, rounding to F16, and the output projection for the listed batch rows. */
     private void outputLogits(int[] rows, int count) {
         if (count == 0) return;
         int d = c.dim();
@@ -200,7 +219,7 @@ final class Forward implements AutoCloseable {
         long base = (long) i * c.vocabSize();
         Ops.topK(logits, base, c.vocabSize(), candidates, candidateValues);
         int d = c.dim();
-        MemorySegment table = model.weights().embedding().data();
+        MemorySegment table = model.weights().output().data();
         for (int j = 0; j < rescored; j++)
             MemorySegment.copy(table, 2L * candidates[j] * d, candidateRows.data(), 2L * j * d, 2L * d);
         kernels.f16Gemm(candidateRows, h16Rows[i], 1, candidateLogits, rescored, 0, rescored);
@@ -218,14 +237,14 @@ final class Forward implements AutoCloseable {
             else if (model.outputQ4() != null)
                 kernels.q4Gemm(model.outputQ4(), act8, actScale, actSum, rows, logits, c.vocabSize(), b, e);
             else if (model.options().numerics() == Numerics.EXACT) exactLogits(rows, b, e);
-            else kernels.f16Gemm(model.weights().embedding(), h16, rows, logits, c.vocabSize(), b, e);
+            else kernels.f16Gemm(model.weights().output(), h16, rows, logits, c.vocabSize(), b, e);
         }
     }
 
     /** The output projection with ggml_vec_dot_f16's summation order, rows [b, e) of the vocabulary. */
     private void exactLogits(int rows, int b, int e) {
         int d = c.dim();
-        MemorySegment table = model.weights().embedding().data();
+        MemorySegment table = model.weights().output().data();
         float[] xs = new float[rows * d], w = new float[d], acc = new float[32];
         for (int i = 0; i < rows * d; i++) xs[i] = Float.float16ToFloat(h16.getAtIndex(JAVA_SHORT_UNALIGNED, i));
         for (int m = b; m < e; m++) {

@@ -177,8 +177,8 @@ public final class Model implements AutoCloseable {
             int threads = options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads();
             parallel = new Parallel(threads);
             Weights weights = prepareTernary(stored, kernels, arena, parallel, progress);
-            I8Matrix i8 = options.outputType() == OutputType.I8 ? quantizeI8(stored.embedding(), kernels, arena, parallel, progress) : null;
-            Q4Matrix q4 = options.outputType() == OutputType.Q4 ? quantizeQ4(stored.embedding(), kernels, arena, parallel, progress) : null;
+            I8Matrix i8 = options.outputType() == OutputType.I8 ? quantizeI8(stored.output(), kernels, arena, parallel, progress) : null;
+            Q4Matrix q4 = options.outputType() == OutputType.Q4 ? quantizeQ4(stored.output(), kernels, arena, parallel, progress) : null;
             return new Model(gguf, config, weights, kernels, parallel, options, arena, i8, q4);
         } catch (IOException | RuntimeException | Error e) {
             if (parallel != null) parallel.close();
@@ -332,7 +332,7 @@ public final class Model implements AutoCloseable {
     public long weightBytesPerToken() {
         long bytes = outputI8 != null ? outputI8.data().byteSize() + outputI8.scales().byteSize()
                 : outputQ4 != null ? outputQ4.data().byteSize() + outputQ4.scales().byteSize()
-                : weights.embedding().data().byteSize();
+                : weights.output().data().byteSize();
         for (var t : Weights.ternaryTensors(weights)) bytes += t.getValue().byteSize();
         return bytes;
     }
@@ -375,14 +375,16 @@ public final class Model implements AutoCloseable {
     public Map<String, String> describe() {
         var m = new java.util.LinkedHashMap<String, String>();
         m.put("file", gguf.path().toString());
-        m.put("architecture", config.arch());
+        m.put("architecture", config.arch().name() + ": " + config.arch().family());
         m.put("shape", config.layers() + " layers, dim " + config.dim() + ", heads " + config.heads() + "/" + config.kvHeads()
                 + ", ffn " + config.ffnDim() + ", vocab " + config.vocabSize() + ", context " + config.contextLength());
         m.put("kernels", kernelsDescription());
         m.put("threads", Integer.toString(parallel.threads()));
         m.put("numerics", options.numerics() == Numerics.EXACT ? "exact (ggml AVX2 summation order)" : "fast");
-        m.put("output projection", outputI8 != null ? "int8, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16"
-                : outputQ4 != null ? "4-bit, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16" : "F16 (as stored)");
+        String outputTensor = weights.output() == weights.embedding() ? "token_embd, tied" : "output.weight";
+        m.put("output projection", (outputI8 != null ? "int8, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16"
+                : outputQ4 != null ? "4-bit, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16" : "F16 (as stored)")
+                + " (" + outputTensor + ")");
         return m;
     }
 

@@ -46,28 +46,56 @@ final class Ops {
         }
     }
 
+    /** gate := silu(gate) * up over n rows of width floats each, SiLU as ggml's AVX2 build computes it. */
+    static void siluTimes(MemorySegment gate, MemorySegment up, int rows, int width) {
+        for (long r = 0; r < rows; r++) {
+            long base = r * width;
+            for (int i = 0; i < width; i++) {
+                float g = gate.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i);
+                boolean inFullBlock = i < (width & ~7);
+                gate.setAtIndex(JAVA_FLOAT_UNALIGNED, base + i, GgmlOrder.silu(g, inFullBlock) * up.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i));
+            }
+        }
+    }
+
+    /** x[off, off+n) *= s: a projection's scale tensor, applied as ggml_mul does (skipped when 1, which is exact). */
+    static void scale(MemorySegment x, long off, long n, float s) {
+        if (s == 1f) return;
+        for (long i = off; i < off + n; i++) x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, x.getAtIndex(JAVA_FLOAT_UNALIGNED, i) * s);
+    }
+
     /**
-     * RoPE angles for one position: theta_0 = pos, theta_{i+1} = theta_i * base^(-2/dims) as a float
-     * cumulative product (ggml's cache), cos/sin rounded to float.
+     * RoPE angles for one position as ggml's cache computes them: theta_0 = pos, theta_{i+1} = theta_i *
+     * base^(-2/dims) as a float cumulative product; pair i turns by freqScale * (theta_i / factors[i]) (the
+     * frequency factors and linear scaling; both 1 for most models, where the operations are exact). cos and sin
+     * are the C library's cosf and sinf when cLibrary is set (as ggml calls them), else correctly rounded.
      */
-    static void ropeAngles(int pos, int dims, float thetaScale, float[] cos, float[] sin) {
+    static void ropeAngles(int pos, int dims, float thetaScale, float freqScale, float[] factors, boolean cLibrary,
+            float[] cos, float[] sin) {
         float theta = pos;
         for (int i = 0; i < dims / 2; i++) {
-            cos[i] = (float) Math.cos(theta);
-            sin[i] = (float) Math.sin(theta);
+            float angle = freqScale * (theta / factors[i]);
+            cos[i] = cLibrary ? CMath.cosf(angle) : (float) Math.cos(angle);
+            sin[i] = cLibrary ? CMath.sinf(angle) : (float) Math.sin(angle);
             theta *= thetaScale;
         }
     }
 
-    /** NEOX RoPE on each head of a row: pairs (i, i + headDim/2). */
-    static void rope(MemorySegment x, long off, int heads, int headDim, float[] cos, float[] sin) {
+    /**
+     * RoPE on each head of a row: pair i is (i, i + headDim/2) in NEOX mode, (2i, 2i+1) in NORM mode. The rotation
+     * is written as the compiled ggml evaluates it (the compiler fuses one multiply of each output into an FMA):
+     * x0' = fma(x0, cos, -(x1 sin)), x1' = fma(x0, sin, x1 cos).
+     */
+    static void rope(MemorySegment x, long off, int heads, int headDim, float[] cos, float[] sin, Architecture.RopeMode mode) {
         int half = headDim / 2;
+        boolean neox = mode == Architecture.RopeMode.NEOX;
         for (int h = 0; h < heads; h++) {
             long base = off + (long) h * headDim;
             for (int i = 0; i < half; i++) {
-                float x0 = x.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i), x1 = x.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i + half);
-                x.setAtIndex(JAVA_FLOAT_UNALIGNED, base + i, x0 * cos[i] - x1 * sin[i]);
-                x.setAtIndex(JAVA_FLOAT_UNALIGNED, base + i + half, x0 * sin[i] + x1 * cos[i]);
+                long i0 = neox ? base + i : base + 2L * i, i1 = neox ? i0 + half : i0 + 1;
+                float x0 = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i0), x1 = x.getAtIndex(JAVA_FLOAT_UNALIGNED, i1);
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, i0, Math.fma(x0, cos[i], -(x1 * sin[i])));
+                x.setAtIndex(JAVA_FLOAT_UNALIGNED, i1, Math.fma(x0, sin[i], x1 * cos[i]));
             }
         }
     }

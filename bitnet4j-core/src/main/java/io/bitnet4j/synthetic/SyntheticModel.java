@@ -3,10 +3,14 @@ package io.bitnet4j.synthetic;
 import io.bitnet4j.ProgressListener;
 import io.bitnet4j.gguf.GgufType;
 import io.bitnet4j.gguf.GgufWriter;
+import io.bitnet4j.model.Architecture;
+import io.bitnet4j.tokenizer.ByteLevel;
+import io.bitnet4j.tokenizer.PreTokenizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,22 +18,24 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Writes a random-weight GGUF in the exact layout of the official BitNet b1.58 2B4T i2_s file (spec §1.3,
  * §1.4, §2.2): the same 24 metadata keys in the same order and types, the same tensor names, types and
  * shapes (F16 embedding, F32 norms, I2_S projections, no output.weight), with the shape taken from a
  * {@link Spec}. It lets the runtime be tested and benchmarked at full 2B4T size without the real weights.
+ * The other architectures bitnet.cpp runs are written in the layout of their files: {@code bitnet} without the
+ * rope.dimension_count key and with linear RoPE scaling by 1; {@code llama} without sub-norms and with an F16
+ * output.weight.
  *
  * <p>Weights: ternary codes drawn with the frequencies absmean quantization gives for Gaussian master weights
  * (about 31% zeros), scale = the absmean of those hypothetical weights; embeddings Gaussian with
  * std 1/sqrt(nEmbd) (so tied logits have unit scale); norm weights uniform in [0.9, 1.1].
+ *
+ * <p>From the command line: {@code ./bitnet4j make-model --preset 2b4t --out FILE}.
  */
 public final class SyntheticModel {
     private SyntheticModel() {}
@@ -38,8 +44,8 @@ public final class SyntheticModel {
     public record Spec(String arch, int vocab, int nEmbd, int nLayer, int nHead, int nHeadKv, int nFf, int ctx,
                        float ropeBase, float eps) {
         public Spec {
-            if (!arch.equals("bitnet-b1.58") && !arch.equals("bitnet-25"))
-                throw new IllegalArgumentException("arch must be bitnet-b1.58 or bitnet-25, got " + arch);
+            if (Architecture.named(arch) == null)
+                throw new IllegalArgumentException("arch must be one of " + Architecture.ALL + ", got " + arch);
             if (nHead <= 0 || nHeadKv <= 0 || nEmbd % nHead != 0 || nHead % nHeadKv != 0)
                 throw new IllegalArgumentException("nEmbd " + nEmbd + " / heads " + nHead + " / kv heads " + nHeadKv + " do not divide");
             // I2_S packs 128-element blocks that must not straddle rows: both input widths must be multiples of 128.
@@ -144,14 +150,16 @@ public final class SyntheticModel {
                 .putUInt32(a + ".context_length", s.ctx())
                 .putUInt32(a + ".embedding_length", s.nEmbd())
                 .putUInt32(a + ".block_count", s.nLayer())
-                .putUInt32(a + ".feed_forward_length", s.nFf())
-                .putUInt32(a + ".rope.dimension_count", s.headDim())
-                .putUInt32(a + ".attention.head_count", s.nHead())
+                .putUInt32(a + ".feed_forward_length", s.nFf());
+        boolean oneBitLlm = Architecture.named(a) == Architecture.BITNET;
+        if (!oneBitLlm) w.putUInt32(a + ".rope.dimension_count", s.headDim()); // the 1bitLLM files lack it
+        w.putUInt32(a + ".attention.head_count", s.nHead())
                 .putUInt32(a + ".attention.head_count_kv", s.nHeadKv())
                 .putBool("tokenizer.ggml.add_bos_token", true)
                 .putFloat32(a + ".attention.layer_norm_rms_epsilon", s.eps())
-                .putFloat32(a + ".rope.freq_base", s.ropeBase())
-                .putUInt32("general.file_type", 40) // LLAMA_FTYPE_MOSTLY_I2_S in the fork
+                .putFloat32(a + ".rope.freq_base", s.ropeBase());
+        if (oneBitLlm) w.putString(a + ".rope.scaling.type", "linear").putFloat32(a + ".rope.scaling.factor", 1f);
+        w.putUInt32("general.file_type", 40) // LLAMA_FTYPE_MOSTLY_I2_S in the fork
                 .putString("tokenizer.ggml.model", "gpt2")
                 .putStringArray("tokenizer.ggml.tokens", v.tokens())
                 .putFloat32Array("tokenizer.ggml.scores", v.scores())
@@ -197,8 +205,10 @@ public final class SyntheticModel {
             }
         }
         Adder t = new Adder();
+        Architecture arch = Architecture.named(s.arch());
         t.add("token_embd.weight", GgufType.F16, e, s.vocab());
         t.add("output_norm.weight", GgufType.F32, e);
+        if (arch.separateOutput()) t.add("output.weight", GgufType.F16, e, s.vocab());
         for (int i = 0; i < s.nLayer(); i++) {
             String p = "blk." + i + ".";
             t.add(p + "attn_norm.weight", GgufType.F32, e);
@@ -206,12 +216,12 @@ public final class SyntheticModel {
             t.add(p + "attn_k.weight", GgufType.I2_S, e, kv);
             t.add(p + "attn_v.weight", GgufType.I2_S, e, kv);
             t.add(p + "attn_output.weight", GgufType.I2_S, e, e);
-            t.add(p + "attn_sub_norm.weight", GgufType.F32, e);
+            if (arch.subNorms()) t.add(p + "attn_sub_norm.weight", GgufType.F32, e);
             t.add(p + "ffn_norm.weight", GgufType.F32, e);
             t.add(p + "ffn_gate.weight", GgufType.I2_S, e, ff);
             t.add(p + "ffn_up.weight", GgufType.I2_S, e, ff);
             t.add(p + "ffn_down.weight", GgufType.I2_S, ff, e);
-            t.add(p + "ffn_sub_norm.weight", GgufType.F32, ff);
+            if (arch.subNorms()) t.add(p + "ffn_sub_norm.weight", GgufType.F32, ff);
         }
         return total[0];
     }
@@ -317,7 +327,7 @@ public final class SyntheticModel {
         List<String> specials = specialTokens(specialCount(size));
         int normal = size - specials.size();
         List<String> tokens = new ArrayList<>(size);
-        for (int cp : byteToUnicode()) tokens.add(new String(Character.toChars(cp)));
+        tokens.addAll(ByteLevel.byteTokensInVocabularyOrder());
         List<String> merges = new ArrayList<>(normal - 256);
         Set<String> known = new HashSet<>(tokens);
         trainMerges(TRAINING_TEXT, normal - 256, tokens, merges, known);
@@ -342,51 +352,15 @@ public final class SyntheticModel {
     }
 
     /**
-     * GPT-2's byte-to-unicode map, listed in vocabulary order: printable Latin-1 bytes map to themselves and
-     * come first; the other bytes map to U+0100 onwards in byte order. Index = token id, value = code point.
-     */
-    static int[] byteToUnicode() {
-        int[] order = new int[256];
-        boolean[] printable = new boolean[256];
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            if ((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) {
-                printable[b] = true;
-                order[n++] = b;
-            }
-        }
-        int extra = 0;
-        for (int b = 0; b < 256; b++) if (!printable[b]) order[n++] = 256 + extra++;
-        return order;
-    }
-
-    /** Code point per byte value (the inverse view of {@link #byteToUnicode()}). */
-    static int[] codePointOfByte() {
-        int[] cp = new int[256];
-        int extra = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            cp[b] = printable ? b : 256 + extra++;
-        }
-        return cp;
-    }
-
-    private static final Pattern PRE_TOKENIZER =
-            Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
-
-    /**
-     * A plain BPE trainer: split the text GPT-2 style, then repeatedly merge the most frequent adjacent pair
+     * A plain BPE trainer: split the text with GPT-2's pre-tokenizer, then repeatedly merge the most frequent adjacent pair
      * (ties: the smallest "left right" string, so the result is deterministic) until {@code limit} merges or no
      * pair is left.
      */
     static void trainMerges(String text, int limit, List<String> tokens, List<String> merges, Set<String> known) {
-        int[] cp = codePointOfByte();
         Map<List<String>, Integer> words = new LinkedHashMap<>();
-        Matcher m = PRE_TOKENIZER.matcher(text);
-        while (m.find()) {
+        for (String word : PreTokenizer.splitGpt2(text)) {
             List<String> symbols = new ArrayList<>();
-            for (byte b : m.group().getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                symbols.add(new String(Character.toChars(cp[b & 0xFF])));
+            for (char c : ByteLevel.encode(word.getBytes(StandardCharsets.UTF_8)).toCharArray()) symbols.add(String.valueOf(c));
             words.merge(symbols, 1, Integer::sum);
         }
         List<List<String>> wordList = new ArrayList<>(words.keySet());
@@ -469,84 +443,4 @@ public final class SyntheticModel {
             wife impatiently. "You want to tell me, and I have no objection to hearing it."
             The address was given in 1863, on November 19; it took about 2 minutes and has 272 words.
             """;
-
-    // ---------------------------------------------------------------------------------------------------
-    // Command line
-
-    /** {@code --preset tiny|2b4t --arch A --out FILE --seed N} plus dimension overrides; see {@link #usage()}. */
-    public static void main(String[] args) throws IOException {
-        Map<String, String> opts = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("-h") || a.equals("--help")) {
-                System.out.println(usage());
-                return;
-            }
-            if (!a.startsWith("--") || i + 1 >= args.length) fail("bad argument '" + a + "'");
-            opts.put(a.substring(2), args[++i]);
-        }
-        String preset = opts.getOrDefault("preset", "tiny");
-        Spec base = switch (preset) {
-            case "tiny" -> Spec.tiny();
-            case "2b4t" -> Spec.b2b4t();
-            default -> throw fail("unknown preset '" + preset + "' (tiny or 2b4t)");
-        };
-        Spec spec;
-        try {
-            spec = new Spec(opts.getOrDefault("arch", base.arch()),
-                    intOpt(opts, "vocab", base.vocab()), intOpt(opts, "embd", base.nEmbd()), intOpt(opts, "layers", base.nLayer()),
-                    intOpt(opts, "heads", base.nHead()), intOpt(opts, "heads-kv", base.nHeadKv()), intOpt(opts, "ff", base.nFf()),
-                    intOpt(opts, "ctx", base.ctx()), Float.parseFloat(opts.getOrDefault("rope-base", "" + base.ropeBase())),
-                    Float.parseFloat(opts.getOrDefault("eps", "" + base.eps())));
-        } catch (IllegalArgumentException e) { // includes NumberFormatException from the float options
-            throw fail(e.getMessage());
-        }
-        String outName = opts.get("out");
-        if (outName == null) throw fail("--out FILE is required");
-        Set<String> knownOpts = Set.of("preset", "arch", "out", "seed", "vocab", "embd", "layers", "heads", "heads-kv", "ff", "ctx", "rope-base", "eps");
-        for (String k : opts.keySet()) if (!knownOpts.contains(k)) throw fail("unknown option --" + k);
-        long seed;
-        try {
-            seed = Long.parseLong(opts.getOrDefault("seed", "42"));
-        } catch (NumberFormatException e) {
-            throw fail("--seed needs an integer, got '" + opts.get("seed") + "'");
-        }
-        Path out = Path.of(outName);
-        if (out.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(out.toAbsolutePath().getParent());
-        long start = System.nanoTime();
-        System.err.println("writing " + spec + " to " + out);
-        int[] lastPercent = {-1};
-        write(out, spec, null, seed, (stage, done, total) -> {
-            int pct = (int) (100 * done / Math.max(1, total));
-            if (pct / 5 != lastPercent[0] / 5) {
-                lastPercent[0] = pct;
-                System.err.printf(Locale.ROOT, "  %3d%%  %,d / %,d bytes%n", pct, done, total);
-            }
-        });
-        System.err.printf(Locale.ROOT, "wrote %s (%,d bytes) in %.1f s%n", out, java.nio.file.Files.size(out),
-                (System.nanoTime() - start) / 1e9);
-    }
-
-    private static int intOpt(Map<String, String> opts, String key, int def) {
-        String v = opts.get(key);
-        try {
-            return v == null ? def : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw fail("--" + key + " needs an integer, got '" + v + "'");
-        }
-    }
-
-    private static RuntimeException fail(String message) {
-        System.err.println("make-model: " + message);
-        System.err.println(usage());
-        System.exit(2);
-        return new IllegalStateException(message);
-    }
-
-    static String usage() {
-        return """
-                usage: make-model --out FILE [--preset tiny|2b4t] [--arch bitnet-b1.58|bitnet-25] [--seed N]
-                                  [--vocab N] [--embd N] [--layers N] [--heads N] [--heads-kv N] [--ff N] [--ctx N]
-                                  [--rope-base F] [--eps F]""";
-    }
 }

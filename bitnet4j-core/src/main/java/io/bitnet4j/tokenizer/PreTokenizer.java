@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  *   <li>{@link #BITNET_CPP_COMPAT}: what bitnet.cpp does with the official GGUF, which lacks
  *       {@code tokenizer.ggml.pre}: llama.cpp's default BPE pre-tokenizer, four regexes applied in sequence,
  *       without ignore_merges. Only for parity with bitnet.cpp.</li>
+ *   <li>{@link #FALCON3}: llama.cpp's {@code falcon3} pre-tokenizer (Falcon3, including its 1.58-bit models):
+ *       punctuation and ASCII symbol runs, GPT-2's pattern, then every ASCII digit on its own.</li>
  * </ul>
  *
  * <p>A sequence of regexes works like this: the text starts as one piece; each regex in turn is run over every
@@ -38,11 +40,22 @@ public enum PreTokenizer {
 
     BITNET_CPP_COMPAT(false,
             "[\\p{P}\\$\\+<=>\\^~\\|]+",
-            // GPT-2's pattern. llama.cpp's own implementation of it also ends with a plain \s+ alternative;
-            // written out here so a lone whitespace char before a non-space stays one piece either way.
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+            Gpt2.REGEX,
             "\\p{N}+",
-            "[0-9][0-9][0-9]");
+            "[0-9][0-9][0-9]"),
+
+    FALCON3(false,
+            "[\\p{P}\\$\\+<=>\\^~\\|`]+",
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+            "[0-9]");
+
+    /** GPT-2's split regex: the second stage of {@link #BITNET_CPP_COMPAT}, and what byte-level BPE trainers use. */
+    private static final class Gpt2 {
+        // llama.cpp's own implementation of it also ends with a plain \s+ alternative; written out here so a
+        // lone whitespace char before a non-space stays one piece either way.
+        static final String REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+        static final Pattern PATTERN = Pattern.compile(withUnicodeWhitespace(REGEX));
+    }
 
     private static final String UNICODE_SPACE = "\\p{IsWhite_Space}";
 
@@ -70,6 +83,7 @@ public enum PreTokenizer {
         return switch (pre) {
             case "llama-bpe", "llama3", "llama-v3" -> LLAMA3;
             case "default" -> BITNET_CPP_COMPAT;
+            case "falcon3" -> FALCON3;
             default -> throw new IllegalArgumentException("unsupported tokenizer.ggml.pre: " + pre);
         };
     }
@@ -83,6 +97,21 @@ public enum PreTokenizer {
     public List<String> split(String text) {
         List<String> out = new ArrayList<>();
         split(text, 0, text.length(), out);
+        return out;
+    }
+
+    /**
+     * Splits {@code text} with GPT-2's regex alone (one pass, none of the other stages): the pre-tokens a GPT-2
+     * style byte-level BPE trainer counts, as the test-model generator does. Concatenated they give back
+     * {@code text}.
+     */
+    public static List<String> splitGpt2(String text) {
+        PieceList pieces = new PieceList(16);
+        splitPiece(Gpt2.PATTERN.matcher(text), 0, text.length(), pieces);
+        List<String> out = new ArrayList<>(pieces.size);
+        for (int p = 0; p < pieces.size; p++) {
+            out.add(text.substring(pieces.bounds[2 * p], pieces.bounds[2 * p + 1]));
+        }
         return out;
     }
 

@@ -12,11 +12,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Byte-level BPE tokenizer (GGUF {@code tokenizer.ggml.model = "gpt2"}), as used by LLaMA-3 and BitNet b1.58 2B4T.
+ * The tokenizer of a GGUF vocabulary: byte-level BPE ({@code tokenizer.ggml.model = "gpt2"}: LLaMA-3, Falcon3,
+ * BitNet b1.58 2B4T) or SentencePiece ({@code "llama"}: bitnet_b1_58-large / -3B).
  *
- * <p>Encoding: optionally cut out special tokens written literally in the text; split the rest into pre-tokens
- * ({@link PreTokenizer}); map each pre-token's UTF-8 bytes to their byte tokens and apply merges, always the
- * lowest-ranked adjacent pair first (leftmost on ties). Immutable and thread-safe after construction.
+ * <p>Encoding: optionally cut out special tokens written literally in the text; then, for BPE, split the rest into
+ * pre-tokens ({@link PreTokenizer}), map each pre-token's UTF-8 bytes to their byte tokens and apply merges, always
+ * the lowest-ranked adjacent pair first (leftmost on ties); for SentencePiece, encode each stretch of ordinary
+ * text whole ({@link SentencePiece}). Immutable and thread-safe after construction.
  */
 public final class Tokenizer {
 
@@ -42,9 +44,15 @@ public final class Tokenizer {
     private final boolean addBos;
     private final String chatTemplate;
     private final Map<String, int[]> pieceCache = new ConcurrentHashMap<>();
+    /** SentencePiece instead of byte-level BPE: its scores, and whether a space goes before each stretch of text. */
+    private final boolean sentencePiece, addSpacePrefix;
+    private final float[] scores;
 
     private Tokenizer(TokenizerData d, PreTokenizer mode) {
         int n = d.tokens().size();
+        this.sentencePiece = d.sentencePiece();
+        this.addSpacePrefix = d.addSpacePrefix();
+        this.scores = d.scores() == null ? null : d.scores().clone();
         this.tokens = d.tokens().toArray(new String[0]);
         this.types = new int[n];
         this.idsByText = new HashMap<>(n * 2);
@@ -52,10 +60,11 @@ public final class Tokenizer {
         for (int id = 0; id < n; id++) {
             types[id] = d.typeOf(id);
             idsByText.putIfAbsent(tokens[id], id);
-            tokenBytes[id] = bytesOf(tokens[id], types[id]);
+            tokenBytes[id] = sentencePiece ? sentencePieceBytesOf(tokens[id], types[id]) : bytesOf(tokens[id], types[id]);
         }
         this.preTokenizer = mode;
-        initByteTokens();
+        if (sentencePiece) initSentencePieceByteTokens();
+        else initByteTokens();
         this.merges = buildMergeTable(d.merges());
         this.specialsByFirstChar = indexSpecials();
         this.bos = d.bos();
@@ -66,8 +75,12 @@ public final class Tokenizer {
         this.chatTemplate = d.chatTemplate();
     }
 
-    /** Builds a tokenizer from GGUF-style data with an explicit pre-tokenizer mode. */
+    /**
+     * Builds a tokenizer from GGUF-style data with an explicit pre-tokenizer mode (which a SentencePiece vocabulary,
+     * having no pre-tokenizer, does not use).
+     */
     public static Tokenizer create(TokenizerData data, PreTokenizer mode) {
+        if (data.sentencePiece()) return new Tokenizer(data, null);
         if (mode == null) {
             throw new IllegalArgumentException("a pre-tokenizer mode is required (see PreTokenizer.forGguf)");
         }
@@ -84,11 +97,18 @@ public final class Tokenizer {
         return create(data, declared != null ? declared : whenAbsent);
     }
 
-    /** Loads a Hugging Face tokenizer.json (BPE model) with the LLaMA-3 pre-tokenizer. */
+    /**
+     * Loads a Hugging Face tokenizer.json (BPE model) with the LLaMA-3 pre-tokenizer. Needs Jackson
+     * ({@code com.fasterxml.jackson.core:jackson-databind}), an optional dependency of this library.
+     *
+     * @throws IllegalStateException when Jackson is not on the class path (the message names the artifact)
+     * @throws IllegalArgumentException when the file is not a byte-level BPE tokenizer.json
+     */
     public static Tokenizer fromHfTokenizerJson(Path file) {
         return fromHfTokenizerJson(file, PreTokenizer.LLAMA3);
     }
 
+    /** As {@link #fromHfTokenizerJson(Path)}, with the given pre-tokenizer. */
     public static Tokenizer fromHfTokenizerJson(Path file, PreTokenizer mode) {
         return create(HfTokenizerJson.read(file), mode);
     }
@@ -104,6 +124,27 @@ public final class Tokenizer {
             }
         }
         return token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * SentencePiece tokens: "▁" stands for a space, a byte token {@code <0xXX>} for its byte; special tokens decode
+     * to their literal text.
+     */
+    private static byte[] sentencePieceBytesOf(String token, int type) {
+        if (type == TokenizerData.TYPE_BYTE && SentencePiece.byteOf(token) >= 0) return new byte[] {(byte) SentencePiece.byteOf(token)};
+        if (type == TokenizerData.TYPE_NORMAL || type == TokenizerData.TYPE_USER_DEFINED || type == TokenizerData.TYPE_UNUSED)
+            return token.replace(SentencePiece.SPACE, " ").getBytes(StandardCharsets.UTF_8);
+        return token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The {@code <0xXX>} token of each byte (else, for ASCII, the one-character token), -1 where there is none. */
+    private void initSentencePieceByteTokens() {
+        Arrays.fill(byteTokens, -1);
+        for (int b = 0; b < 256; b++) {
+            Integer id = idsByText.get(String.format("<0x%02X>", b));
+            if (id == null && b < 0x80) id = idsByText.get(String.valueOf((char) b));
+            if (id != null) byteTokens[b] = id;
+        }
     }
 
     private void initByteTokens() {
@@ -255,6 +296,10 @@ public final class Tokenizer {
         if (from >= to) {
             return;
         }
+        if (sentencePiece) { // every stretch of ordinary text is at the start or follows a special token: a space before it
+            SentencePiece.encode(text.substring(from, to), addSpacePrefix, idsByText, scores, byteTokens, out);
+            return;
+        }
         List<String> pieces = new ArrayList<>();
         preTokenizer.split(text, from, to, pieces);
         for (String piece : pieces) {
@@ -363,8 +408,14 @@ public final class Tokenizer {
         return addBos;
     }
 
+    /** The pre-tokenizer of a byte-level BPE vocabulary; null for SentencePiece, which has none. */
     public PreTokenizer preTokenizer() {
         return preTokenizer;
+    }
+
+    /** Whether this is a SentencePiece vocabulary (GGUF tokenizer model "llama") rather than byte-level BPE. */
+    public boolean sentencePiece() {
+        return sentencePiece;
     }
 
     /** The GGUF chat template string, or null. */

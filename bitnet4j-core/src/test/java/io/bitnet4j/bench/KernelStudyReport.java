@@ -1,6 +1,6 @@
 package io.bitnet4j.bench;
 
-import io.bitnet4j.util.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,9 +37,9 @@ public final class KernelStudyReport {
         chart(cells, Path.of(args[2]));
     }
 
-    static List<Cell> read(Path json) {
+    static List<Cell> read(Path json) throws java.io.IOException {
         List<Cell> out = new ArrayList<>();
-        for (Object o : (List<?>) Json.parseFile(json)) {
+        for (Object o : new ObjectMapper().readValue(json.toFile(), List.class)) {
             Map<?, ?> r = (Map<?, ?>) o, p = (Map<?, ?>) r.get("params"), m = (Map<?, ?>) r.get("primaryMetric");
             double us = ((Number) m.get("score")).doubleValue();
             double err = m.get("scoreError") instanceof Number n && !Double.isNaN(n.doubleValue()) ? n.doubleValue() : 0;

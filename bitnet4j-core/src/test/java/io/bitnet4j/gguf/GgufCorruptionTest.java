@@ -219,8 +219,8 @@ class GgufCorruptionTest {
         expect(new Raw().header(1, 0).tensor("t", 0, 0, -1).data(64).bytes(), "ne[0] = 18446744073709551615");
         expect(new Raw().header(1, 0).tensor("t", 0, 0, 1L << 40, 1L << 40).data(64).bytes(), "'t'", "overflows");
         expect(new Raw().header(1, 0).tensor("t", 0, 0, 1L << 61).data(64).bytes(), "'t'", "overflows");
-        expect(new Raw().header(1, 0).tensor("t", 14, 0, 256).data(256).bytes(), "tensor 't' has unsupported type id 14");
-        expect(new Raw().header(1, 0).tensor("t", 38, 0, 256).data(256).bytes(), "unsupported type id 38");
+        expect(new Raw().header(1, 0).tensor("t", 14, 0, 256).data(256).bytes(), "tensor 't' has unsupported type Q6_K (type id 14)");
+        expect(new Raw().header(1, 0).tensor("t", 38, 0, 256).data(256).bytes(), "unsupported type TL1 (type id 38)");
         expect(new Raw().header(1, 0).tensor("t", 36, 0, 6).data(64).bytes(), "'t'", "multiple of 4");
         expect(new Raw().header(1, 0).tensor("t", 0, 4, 1).data(64).bytes(), "offset 4", "alignment 32");
         expect(new Raw().header(1, 0).tensor("t", 0, 64, 1).data(32).bytes(), "'t'", "past the end");

@@ -45,7 +45,7 @@ class AllocationTest {
         public static void main(String[] args) throws Exception {
             try (Model m = Model.load(Path.of(args[0]), Model.Options.builder().threads(2).backend(Backend.parse(args[1])).build());
                  Session s = m.newSession()) {
-                for (int i = 0; i < 2000; i++) { // warm up: C2 compiles the loop and the Vector API intrinsics
+                for (int i = 0; i < 4000; i++) { // warm up: C2 compiles the loop and the Vector API intrinsics
                     if (s.position() + 1 >= s.contextLength()) s.reset();
                     s.decode(i % 500);
                 }

@@ -168,8 +168,8 @@ class HostileModelTest {
             v.tensors.remove("token_embd.weight");
         }, "vocab_size", "token_embd.weight"));
 
-        cases.add(hostile("wrong architecture", v -> v.set("general.architecture", GgufValueType.STRING, "llama"),
-                "unsupported architecture 'llama'", "general.architecture"));
+        cases.add(hostile("wrong architecture", v -> v.set("general.architecture", GgufValueType.STRING, "qwen2"),
+                "unsupported architecture 'qwen2'", "general.architecture"));
         cases.add(hostile("architecture name without its keys", v -> v.set("general.architecture", GgufValueType.STRING, "bitnet-25"),
                 "missing metadata key 'bitnet-25."));
         cases.add(hostile("embedding_length as a string", v -> v.set(A + "embedding_length", GgufValueType.STRING, "128"),
@@ -252,8 +252,8 @@ class HostileModelTest {
         cases.add(hostile("eos id 2^32-1", v -> v.u32("tokenizer.ggml.eos_token_id", 0xFFFF_FFFFL), "tokenizer.ggml.eos_token_id"));
         cases.add(hostile("padding id negative", v -> v.set("tokenizer.ggml.padding_token_id", GgufValueType.INT32, -2),
                 "tokenizer.ggml.padding_token_id", "-2"));
-        cases.add(hostile("unsupported tokenizer model", v -> v.set("tokenizer.ggml.model", GgufValueType.STRING, "llama"),
-                "tokenizer.ggml.model", "'llama'"));
+        cases.add(hostile("unsupported tokenizer model", v -> v.set("tokenizer.ggml.model", GgufValueType.STRING, "bert"),
+                "tokenizer.ggml.model", "'bert'"));
         return cases.stream();
     }
 

@@ -9,9 +9,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A slow, independent implementation of the BitNet b1.58 forward pass written from the spec (§3) with plain
- * arrays: weights unpacked to bytes, integer dots in long, attention sums in double. It shares no code with
- * the runtime, so agreement means both read the spec the same way.
+ * A slow, independent implementation of the BitNet forward pass written from the spec (§3) and the fork's graph
+ * builders with plain arrays: weights unpacked to bytes, integer dots in long, attention sums in double. It
+ * shares no code with the runtime (its architecture differences are its own switch on the name, not
+ * {@link Architecture}), so agreement means both read the sources the same way.
+ *
+ * <ul>
+ *   <li>{@code bitnet-b1.58}, {@code bitnet-25}: sub-norms, relu(gate)^2 * up, NEOX RoPE, logits from token_embd;</li>
+ *   <li>{@code bitnet}: the same with silu(gate) * up and optional blk.N.*.scale multipliers;</li>
+ *   <li>{@code llama}: no sub-norms, silu(gate) * up, RoPE on adjacent pairs, logits from output.weight when present.</li>
+ * </ul>
+ * All of them honour rope_freqs.weight and linear RoPE scaling.
  */
 final class ReferenceModel {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -20,27 +28,48 @@ final class ReferenceModel {
     record Ternary(byte[][] w, float scale) {}
 
     record Layer(float[] attnNorm, Ternary q, Ternary k, Ternary v, float[] subNorm, Ternary o, float[] ffnNorm,
-            Ternary gate, Ternary up, float[] ffnSubNorm, Ternary down) {}
+            Ternary gate, Ternary up, float[] ffnSubNorm, Ternary down, float[] scales) {}
 
     final ModelConfig c;
-    final float[][] embedding;
-    final float[] outputNorm;
+    final String arch;
+    final boolean subNorms, silu, adjacentPairs;
+    final float[][] embedding, output;
+    final float[] outputNorm, ropeFactors;
+    final float ropeScale;
     final List<Layer> layers = new ArrayList<>();
     final List<float[][]> keys = new ArrayList<>(), values = new ArrayList<>();
     int position;
 
     ReferenceModel(GgufFile g) throws Exception {
         c = ModelConfig.fromGguf(g);
+        arch = g.getString("general.architecture");
+        switch (arch) {
+            case "bitnet-b1.58", "bitnet-25" -> { subNorms = true; silu = false; adjacentPairs = false; }
+            case "bitnet" -> { subNorms = true; silu = true; adjacentPairs = false; }
+            case "llama" -> { subNorms = false; silu = true; adjacentPairs = true; }
+            default -> throw new IllegalArgumentException("reference has no graph for " + arch);
+        }
         embedding = f16Matrix(g, "token_embd.weight", c.vocabSize(), c.dim());
+        output = arch.equals("llama") && g.findTensor("output.weight").isPresent()
+                ? f16Matrix(g, "output.weight", c.vocabSize(), c.dim()) : embedding;
         outputNorm = f32(g, "output_norm.weight", c.dim());
+        ropeFactors = new float[c.headDim() / 2];
+        java.util.Arrays.fill(ropeFactors, 1f);
+        if (g.findTensor("rope_freqs.weight").isPresent()) System.arraycopy(f32(g, "rope_freqs.weight", c.headDim() / 2), 0, ropeFactors, 0, ropeFactors.length);
+        String factorKey = arch + ".rope.scaling.factor";
+        ropeScale = g.has(factorKey) && g.getFloat(factorKey) != 0 ? 1f / g.getFloat(factorKey) : 1f;
+        String[] projections = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
         for (int i = 0; i < c.layers(); i++) {
             String p = "blk." + i + ".";
+            float[] scales = new float[projections.length];
+            for (int j = 0; j < scales.length; j++)
+                scales[j] = g.findTensor(p + projections[j] + ".scale").isPresent() ? f32(g, p + projections[j] + ".scale", 1)[0] : 1f;
             layers.add(new Layer(f32(g, p + "attn_norm.weight", c.dim()), ternary(g, p + "attn_q.weight", c.dim(), c.dim()),
                     ternary(g, p + "attn_k.weight", c.kvDim(), c.dim()), ternary(g, p + "attn_v.weight", c.kvDim(), c.dim()),
-                    f32(g, p + "attn_sub_norm.weight", c.dim()), ternary(g, p + "attn_output.weight", c.dim(), c.dim()),
+                    subNorms ? f32(g, p + "attn_sub_norm.weight", c.dim()) : null, ternary(g, p + "attn_output.weight", c.dim(), c.dim()),
                     f32(g, p + "ffn_norm.weight", c.dim()), ternary(g, p + "ffn_gate.weight", c.ffnDim(), c.dim()),
-                    ternary(g, p + "ffn_up.weight", c.ffnDim(), c.dim()), f32(g, p + "ffn_sub_norm.weight", c.ffnDim()),
-                    ternary(g, p + "ffn_down.weight", c.dim(), c.ffnDim())));
+                    ternary(g, p + "ffn_up.weight", c.ffnDim(), c.dim()), subNorms ? f32(g, p + "ffn_sub_norm.weight", c.ffnDim()) : null,
+                    ternary(g, p + "ffn_down.weight", c.dim(), c.ffnDim()), scales));
             keys.add(new float[c.contextLength()][]);
             values.add(new float[c.contextLength()][]);
         }
@@ -103,19 +132,27 @@ final class ReferenceModel {
         return y;
     }
 
+    /** Pair i turns by ropeScale * theta_i / factor_i; NEOX pairs (i, i + half), LLaMA's adjacent pairs (2i, 2i + 1). */
     void rope(float[] x, int heads, int pos) {
         int hd = c.headDim(), half = hd / 2;
         float thetaScale = (float) Math.pow(c.ropeBase(), -2.0 / hd);
         for (int h = 0; h < heads; h++) {
             float theta = pos;
             for (int i = 0; i < half; i++) {
-                float cos = (float) Math.cos(theta), sin = (float) Math.sin(theta);
-                float a = x[h * hd + i], b = x[h * hd + i + half];
-                x[h * hd + i] = a * cos - b * sin;
-                x[h * hd + i + half] = a * sin + b * cos;
+                float angle = ropeScale * (theta / ropeFactors[i]);
+                float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
+                int i0 = h * hd + (adjacentPairs ? 2 * i : i), i1 = adjacentPairs ? i0 + 1 : i0 + half;
+                float a = x[i0], b = x[i1];
+                x[i0] = a * cos - b * sin;
+                x[i1] = a * sin + b * cos;
                 theta *= thetaScale;
             }
         }
+    }
+
+    static float[] times(float[] y, float s) {
+        for (int i = 0; i < y.length; i++) y[i] *= s;
+        return y;
     }
 
     static float h(float v) {
@@ -128,7 +165,8 @@ final class ReferenceModel {
         for (int l = 0; l < c.layers(); l++) {
             Layer w = layers.get(l);
             float[] a = rms(x, w.attnNorm(), c.normEps());
-            float[] q = bitLinear(w.q(), a), k = bitLinear(w.k(), a), v = bitLinear(w.v(), a);
+            float[] sc = w.scales();
+            float[] q = times(bitLinear(w.q(), a), sc[0]), k = times(bitLinear(w.k(), a), sc[1]), v = times(bitLinear(w.v(), a), sc[2]);
             rope(q, c.heads(), pos);
             rope(k, c.kvHeads(), pos);
             float[] k16 = new float[k.length], v16 = new float[v.length];
@@ -154,12 +192,15 @@ final class ReferenceModel {
                     att[head * hd + d] = (float) o;
                 }
             }
-            float[] o = bitLinear(w.o(), rms(att, w.subNorm(), c.normEps()));
+            float[] o = times(bitLinear(w.o(), subNorms ? rms(att, w.subNorm(), c.normEps()) : att), sc[3]);
             for (int i = 0; i < x.length; i++) x[i] += o[i];
             float[] f = rms(x, w.ffnNorm(), c.normEps());
-            float[] g = bitLinear(w.gate(), f), u = bitLinear(w.up(), f);
-            for (int i = 0; i < g.length; i++) { float r = Math.max(g[i], 0f); g[i] = (r * r) * u[i]; }
-            float[] down = bitLinear(w.down(), rms(g, w.ffnSubNorm(), c.normEps()));
+            float[] g = times(bitLinear(w.gate(), f), sc[4]), u = times(bitLinear(w.up(), f), sc[5]);
+            for (int i = 0; i < g.length; i++) {
+                float act = silu ? (float) (g[i] / (1 + Math.exp(-g[i]))) : Math.max(g[i], 0f) * Math.max(g[i], 0f);
+                g[i] = act * u[i];
+            }
+            float[] down = times(bitLinear(w.down(), subNorms ? rms(g, w.ffnSubNorm(), c.normEps()) : g), sc[6]);
             for (int i = 0; i < x.length; i++) x[i] += down[i];
         }
         position++;
@@ -167,7 +208,7 @@ final class ReferenceModel {
         float[] logits = new float[c.vocabSize()];
         for (int t = 0; t < logits.length; t++) {
             double s = 0;
-            for (int i = 0; i < hn.length; i++) s += (double) embedding[t][i] * h(hn[i]);
+            for (int i = 0; i < hn.length; i++) s += (double) output[t][i] * h(hn[i]);
             logits[t] = (float) s;
         }
         return logits;

@@ -180,7 +180,7 @@ class SyntheticModelTest {
         assertEquals(List.of(128256, 2560, 30, 20, 5, 6912, 4096), List.of(s.vocab(), s.nEmbd(), s.nLayer(), s.nHead(), s.nHeadKv(), s.nFf(), s.ctx()));
         assertEquals(500000f, s.ropeBase());
         assertEquals(1e-5f, s.eps());
-        assertThrows(IllegalArgumentException.class, () -> s.withArch("bitnet"));
+        assertThrows(IllegalArgumentException.class, () -> s.withArch("qwen2"));
         assertThrows(IllegalArgumentException.class, () -> new SyntheticModel.Spec("bitnet-25", 512, 200, 2, 4, 1, 768, 512, 1e4f, 1e-5f));
         assertThrows(IllegalArgumentException.class, () -> new SyntheticModel.Spec("bitnet-25", 512, 256, 2, 4, 3, 768, 512, 1e4f, 1e-5f));
     }

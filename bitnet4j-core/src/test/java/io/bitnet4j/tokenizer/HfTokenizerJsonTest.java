@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.bitnet4j.util.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +83,7 @@ class HfTokenizerJsonTest {
         root.put("added_tokens", added);
         root.put("model", model);
         Path file = dir.resolve(pairMerges ? "pairs.json" : "strings.json");
-        Files.writeString(file, Json.write(root));
+        new ObjectMapper().writeValue(file.toFile(), root);
         return file;
     }
 }

@@ -1,0 +1,214 @@
+package io.bitnet4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * bench's results in llama-bench's formats and field names (so scripts written for llama-bench read them), plus
+ * bitnet4j's own fields: kernels, output type, numerics, sessions, memory bandwidth, weight bytes per token and
+ * the roofline fraction. Numbers never depend on the locale: JSON and CSV go through Jackson or Locale.ROOT.
+ */
+final class BenchReport {
+
+    enum Format {
+        MD, CSV, JSON, JSONL;
+
+        static Format parse(String name) {
+            return switch (name) {
+                case "md" -> MD;
+                case "csv" -> CSV;
+                case "json" -> JSON;
+                case "jsonl" -> JSONL;
+                default -> throw new UsageException("unknown output format '" + name + "', expected md, csv, json or jsonl");
+            };
+        }
+    }
+
+    /** What llama-bench reports about the model and the build, the same for every row of one file. */
+    record ModelFacts(String file, String arch, long sizeBytes, long params, boolean mmap, String cpu, String build) {
+        /** llama-bench's model_type, e.g. "bitnet-b1.58 2.4B I2_S". */
+        String type() {
+            return arch + " " + humanCount(params).replace(" ", "") + " I2_S";
+        }
+    }
+
+    /**
+     * One measured test.
+     *
+     * @param samplesNs      nanoseconds of each repetition
+     * @param bandwidth      measured read bandwidth in bytes/s, 0 when not measured
+     * @param bytesPerToken  weight bytes one decode step reads
+     */
+    record Row(ModelFacts model, int threads, int batch, String kernels, String outputType, String numerics, int prompt, int gen,
+               int sessions, String time, List<Long> samplesNs, double bandwidth, long bytesPerToken) {
+
+        String test() {
+            return new BenchCommand.Test(prompt, gen, sessions).name();
+        }
+
+        /** Tokens per second of each repetition: every token of every session. */
+        List<Double> samplesTs() {
+            long tokens = (long) (prompt + gen) * sessions;
+            return samplesNs.stream().map(ns -> tokens * 1e9 / ns).toList();
+        }
+
+        double avgTs() {
+            return mean(samplesTs());
+        }
+
+        double stddevTs() {
+            return stddev(samplesTs());
+        }
+
+        /**
+         * Generation speed as a fraction of the memory roofline (bandwidth / bytes per token, each pass over the
+         * weights serving every session); null for tests with a prompt, which are compute-bound, or unmeasured.
+         */
+        Double roofline() {
+            if (bandwidth <= 0 || prompt > 0) return null;
+            return avgTs() / sessions / (bandwidth / bytesPerToken);
+        }
+
+        /** The fields in llama-bench's names and order, then bitnet4j's. Values typed as llama-bench types them. */
+        Map<String, Object> fields() {
+            List<Double> ns = samplesNs.stream().map(Long::doubleValue).toList();
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("build_commit", model.build());
+            f.put("cpu_info", model.cpu());
+            f.put("gpu_info", "");
+            f.put("backends", "CPU");
+            f.put("model_filename", model.file());
+            f.put("model_type", model.type());
+            f.put("model_size", model.sizeBytes());
+            f.put("model_n_params", model.params());
+            f.put("n_batch", batch);
+            f.put("n_ubatch", batch);
+            f.put("n_threads", threads);
+            f.put("type_k", "f16");
+            f.put("type_v", "f16");
+            f.put("n_gpu_layers", 0);
+            f.put("use_mmap", model.mmap());
+            f.put("n_prompt", prompt);
+            f.put("n_gen", gen);
+            f.put("test_time", time);
+            f.put("avg_ns", Math.round(mean(ns)));
+            f.put("stddev_ns", Math.round(stddev(ns)));
+            f.put("avg_ts", avgTs());
+            f.put("stddev_ts", stddevTs());
+            f.put("kernels", kernels);
+            f.put("output_type", outputType);
+            f.put("numerics", numerics);
+            f.put("n_sessions", sessions);
+            f.put("memory_bandwidth_gbs", bandwidth > 0 ? bandwidth / 1e9 : null);
+            f.put("weight_bytes_per_token", bytesPerToken);
+            f.put("roofline", roofline());
+            return f;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    private final Format format;
+    private final PrintStream out;
+    private final List<Map<String, Object>> jsonRows = new ArrayList<>();
+    private int rows;
+
+    BenchReport(Format format, PrintStream out) {
+        this.format = format;
+        this.out = out;
+    }
+
+    void begin() {
+        switch (format) {
+            case MD -> {
+                out.println("| model | size | params | threads | n_batch | kernels | output | test | t/s | roofline |");
+                out.println("| --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |");
+            }
+            case CSV, JSON, JSONL -> {} // the CSV header comes with the first row: it is that row's field names
+        }
+    }
+
+    void add(Row r) {
+        switch (format) {
+            case MD -> out.println(markdown(r));
+            case CSV -> {
+                if (rows++ == 0) out.println(String.join(",", r.fields().keySet()));
+                out.println(csvLine(r));
+            }
+            case JSONL -> out.println(json(withSamples(r)));
+            case JSON -> jsonRows.add(withSamples(r)); // printed whole at the end: one valid JSON array
+        }
+        out.flush();
+    }
+
+    void end() {
+        if (format == Format.JSON) {
+            try {
+                out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(jsonRows));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    static String markdown(Row r) {
+        Double roof = r.roofline();
+        String file = java.nio.file.Path.of(r.model().file()).getFileName().toString();
+        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %.2f ± %.2f | %s |", file,
+                humanBytes(r.model().sizeBytes()), humanCount(r.model().params()), r.threads(), r.batch(), r.kernels(),
+                r.outputType(), r.test(), r.avgTs(), r.stddevTs(), roof == null ? "" : String.format(Locale.ROOT, "%.0f %%", 100 * roof));
+    }
+
+    /** A line of llama-bench's csv: every value quoted; the per-repetition samples only in JSON. */
+    static String csvLine(Row r) {
+        return r.fields().values().stream().map(BenchReport::csvValue).collect(Collectors.joining(","));
+    }
+
+    private static String csvValue(Object v) {
+        String s = v == null ? "" : v instanceof Double d ? String.format(Locale.ROOT, "%.6f", d) : String.valueOf(v);
+        return "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+
+    private static Map<String, Object> withSamples(Row r) {
+        Map<String, Object> f = r.fields();
+        f.put("samples_ns", r.samplesNs());
+        f.put("samples_ts", r.samplesTs());
+        return f;
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static double mean(List<Double> v) {
+        return v.stream().mapToDouble(d -> d).average().orElse(0);
+    }
+
+    /** Sample standard deviation (n - 1), 0 for a single value, as llama-bench computes it. */
+    static double stddev(List<Double> v) {
+        if (v.size() < 2) return 0;
+        double m = mean(v);
+        return Math.sqrt(v.stream().mapToDouble(d -> (d - m) * (d - m)).sum() / (v.size() - 1));
+    }
+
+    static String humanBytes(long bytes) {
+        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%.2f MiB", bytes / (double) (1L << 20));
+    }
+
+    static String humanCount(long n) {
+        return n >= 1_000_000_000 ? String.format(Locale.ROOT, "%.2f B", n / 1e9) : String.format(Locale.ROOT, "%.2f M", n / 1e6);
+    }
+}

@@ -1,0 +1,132 @@
+package io.bitnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitnet4j.synthetic.SyntheticModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bench's machine-readable outputs, parsed back: llama-bench's field names, thread lists, -pg, locale-free numbers. */
+class BenchCommandTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+
+    @BeforeAll
+    static void writeModel() throws Exception {
+        model = dir.resolve("tiny.gguf");
+        SyntheticModel.write(model, SyntheticModel.Spec.tiny(), null, 3);
+    }
+
+    @Test
+    void jsonHasLlamaBenchFieldsForEveryThreadCountAndPgTest() throws Exception {
+        CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-pg", "8,4", "-t", "1,2", "-r", "2",
+                "--no-roofline", "-o", "json", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(r.out()); // stdout holds the JSON and nothing else
+        assertEquals(6, rows.size(), r.out()); // (pp8, tg4, pp8+tg4) x threads 1, 2
+        List<String> seen = new ArrayList<>();
+        for (JsonNode row : rows) {
+            seen.add(row.get("n_threads").asInt() + ":" + row.get("n_prompt").asInt() + "+" + row.get("n_gen").asInt());
+            for (String f : List.of("model_filename", "model_type", "model_size", "model_n_params", "n_batch", "test_time", "avg_ns",
+                    "stddev_ns", "avg_ts", "stddev_ts", "samples_ns", "samples_ts", "kernels", "output_type", "roofline"))
+                assertTrue(row.has(f), f + " missing in " + row);
+            assertEquals(model.toString(), row.get("model_filename").asText());
+            assertTrue(row.get("avg_ts").isDouble() && row.get("avg_ts").asDouble() > 0, row.toString());
+            assertEquals(2, row.get("samples_ts").size());
+            double mean = (row.get("samples_ts").get(0).asDouble() + row.get("samples_ts").get(1).asDouble()) / 2;
+            assertEquals(mean, row.get("avg_ts").asDouble(), 1e-9 * mean, "avg_ts is the mean of the samples");
+            long tokens = row.get("n_prompt").asLong() + row.get("n_gen").asLong();
+            assertEquals(tokens * 1e9 / row.get("samples_ns").get(0).asLong(), row.get("samples_ts").get(0).asDouble(), 1e-6);
+            assertEquals("f16", row.get("output_type").asText());
+            assertTrue(row.get("roofline").isNull(), "no bandwidth measured: no roofline");
+        }
+        assertEquals(List.of("1:8+0", "1:0+4", "1:8+4", "2:8+0", "2:0+4", "2:8+4"), seen);
+    }
+
+    @Test
+    void csvAndJsonlParseBackAndIgnoreTheLocale() throws Exception {
+        Locale saved = Locale.getDefault();
+        try {
+            Locale.setDefault(Locale.GERMANY); // writes 24,700 for 24.7 where a format follows the default locale
+            CliTest.Run csv = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-t", "1", "-o", "csv",
+                    "--no-progress", "--no-roofline");
+            assertEquals(0, csv.code(), csv.err());
+            List<String> lines = csv.out().lines().toList();
+            assertEquals(3, lines.size(), csv.out());
+            List<String> header = List.of(lines.get(0).split(","));
+            assertTrue(header.containsAll(List.of("model_filename", "n_prompt", "n_gen", "n_threads", "avg_ts", "stddev_ts", "kernels")), header.toString());
+            for (String line : lines.subList(1, 3)) {
+                List<String> values = csvFields(line);
+                assertEquals(header.size(), values.size(), line);
+                double ts = Double.parseDouble(values.get(header.indexOf("avg_ts")));
+                assertTrue(ts > 0, line);
+                assertEquals("1", values.get(header.indexOf("n_threads")));
+            }
+            CliTest.Run jsonl = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "0", "-r", "1", "-t", "1", "-o", "jsonl",
+                    "--no-progress", "--no-roofline");
+            assertEquals(0, jsonl.code(), jsonl.err());
+            List<String> objects = jsonl.out().lines().toList();
+            assertEquals(1, objects.size(), jsonl.out());
+            assertEquals(8, new ObjectMapper().readTree(objects.getFirst()).get("n_prompt").asInt());
+            CliTest.Run md = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "0", "-r", "1", "-t", "1", "--no-progress", "--no-roofline");
+            assertTrue(md.out().matches("(?s).*\\| pp8 \\| \\d+\\.\\d\\d ± \\d+\\.\\d\\d \\|.*"), md.out());
+        } finally {
+            Locale.setDefault(saved);
+        }
+    }
+
+    @Test
+    void rooflineIsReportedForGenerationOnly() throws Exception {
+        // A small probe buffer (still beyond the caches): a 1 GiB one can take long to find huge pages on a busy machine.
+        CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-t", "1", "-o", "jsonl", "--no-progress",
+                "--bandwidth-mib", "128");
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : r.out().lines().toList()) rows.add(new ObjectMapper().readTree(line));
+        assertNull(rows.get(0).get("roofline").numberValue(), "pp is compute-bound: no roofline");
+        assertTrue(rows.get(1).get("roofline").asDouble() > 0, rows.get(1).toString());
+        assertTrue(rows.get(1).get("memory_bandwidth_gbs").asDouble() > 0.1, rows.get(1).toString());
+        assertTrue(r.err().contains("memory read bandwidth with 1 thread(s)"), r.err());
+    }
+
+    @Test
+    void badListsAreUsageErrors() {
+        CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "-pg", "8", "--no-roofline"), 2, "-pg", "PP,TG");
+        CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "-o", "xml", "--no-roofline"), 2, "'xml'");
+        CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "-p", "0", "-n", "0", "--no-roofline"), 2, "no test");
+        CliLimitsTest.oneLineError(CliTest.run("", "generate", "-m", model.toString(), "-t", "1,2", "-p", "x"), 2, "a list only in bench");
+    }
+
+    /** Splits one line of llama-bench csv: quoted fields, "" inside a field for a quote. */
+    static List<String> csvFields(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                field.append('"');
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                out.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(c);
+            }
+        }
+        out.add(field.toString());
+        return out;
+    }
+}
