@@ -67,7 +67,16 @@ public final class SparkBenchmark {
                 } finally {
                     spark.stop();
                 }
+            } finally {
+                deleteTree(dir);
             }
+        }
+    }
+
+    /** The cluster's folder (links to Spark's jars, logs, the workers' work directories), after the cluster stopped. */
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
