@@ -52,7 +52,8 @@ class ChatTmuxTest {
             await("the second reply stopped", s -> count(s, "stop: cancelled") == 2 && lastLine(s).equals(">"));
 
             type("/save " + saved);
-            await("the conversation saved", s -> s.contains("(saved 4 messages"));
+            // Ctrl+D only once the line reader reads again: sent between two reads it reaches the terminal's cooked mode
+            await("the conversation saved", s -> s.contains("(saved 4 messages") && lastLine(s).equals(">"));
             tmux("send-keys", "-t", session, "C-d");
             await("the chat ended", s -> s.contains("EXITED 0"));
 
