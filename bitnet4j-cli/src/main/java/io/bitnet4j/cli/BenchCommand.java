@@ -4,6 +4,7 @@ import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.model.BatchDecoder;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.Session;
+import io.bitnet4j.model.StageTimes;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -61,6 +62,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "buffer of the bandwidth measurement, far larger than the caches (default: ${DEFAULT-VALUE})")
     int bandwidthMib;
 
+    @Option(names = "--profile", description = {"after the table: where each tg test's passes spent their time, per stage of the forward pass",
+            "(ms per pass, share, GB/s of weight reads), and what the parallel regions' hand-offs cost"})
+    boolean profile;
+
+    private final List<String> profiles = new ArrayList<>();
+
     /** One test to run: pp (gen = 0), tg (prompt = 0) or pg (both), with sessions > 1 for batched tg. */
     record Test(int prompt, int gen, int sessions) {
         String name() {
@@ -95,6 +102,9 @@ final class BenchCommand implements Callable<Integer> {
                     }
         }
         report.end();
+        // the tables follow a markdown report; other formats stay machine-readable on stdout
+        PrintStream profileOut = out == BenchReport.Format.MD ? System.out : System.err;
+        profiles.forEach(profileOut::print);
         return 0;
     }
 
@@ -144,6 +154,10 @@ final class BenchCommand implements Callable<Integer> {
                 Test test = tests.get(i);
                 progress.progress(test.name(), i, tests.size());
                 List<Long> samples = test.sessions() == 1 ? measure(m, test) : measureBatched(m, test);
+                if (profile && lastProfile != null) {
+                    String title = test.name() + ", " + m.threads() + " thread(s), " + m.describe().get("kernels") + ", output " + m.options().outputType().id();
+                    profiles.add(ProfileTable.format(title, lastProfile, m.measureEmptyRegionNanos(2000)));
+                }
                 report.add(new BenchReport.Row(facts, m.threads(), m.options().batchSize(), m.describe().get("kernels"),
                         m.options().outputType().id(), m.options().numerics().id(), test.prompt(), test.gen(), test.sessions(),
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), samples, bandwidth, m.weightBytesPerToken()));
@@ -162,6 +176,9 @@ final class BenchCommand implements Callable<Integer> {
                 "bitnet4j " + Main.version());
     }
 
+    /** The stage times of the last tg test's timed repetitions (null after pp and pg tests). */
+    private StageTimes.Snapshot lastProfile;
+
     /** Nanoseconds per repetition of a pp, tg or pg test on one session. */
     private List<Long> measure(Model m, Test test) {
         int n = test.prompt() + test.gen();
@@ -174,11 +191,13 @@ final class BenchCommand implements Callable<Integer> {
         try (Session s = m.newSession(n + 1)) {
             for (int r = -1; r < repetitions; r++) { // r = -1 warms up
                 s.reset();
+                if (r == 0) s.stageTimes().reset();
                 long start = System.nanoTime();
                 if (prompt.length > 0) s.prefill(prompt);
                 for (int tok : gen) s.decode(tok);
                 if (r >= 0) samples.add(System.nanoTime() - start);
             }
+            lastProfile = test.prompt() == 0 ? s.stageTimes().snapshot() : null;
         }
         return samples;
     }
@@ -196,6 +215,7 @@ final class BenchCommand implements Callable<Integer> {
             int[] tokens = new int[sessions];
             for (int r = -1; r < repetitions; r++) {
                 for (Session s : open) s.reset();
+                if (r == 0) batch.stageTimes().reset();
                 long start = System.nanoTime();
                 for (int step = 0; step < n; step++) {
                     for (int i = 0; i < sessions; i++) tokens[i] = rnd.nextInt(m.config().vocabSize());
@@ -203,6 +223,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 if (r >= 0) samples.add(System.nanoTime() - start);
             }
+            lastProfile = batch.stageTimes().snapshot();
         } finally {
             open.forEach(Session::close);
         }

@@ -54,6 +54,22 @@ class BenchCommandTest {
     }
 
     @Test
+    void profileFollowsTheTableAndKeepsJsonClean() throws Exception {
+        CliTest.Run md = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "--sessions", "1,2", "-r", "1", "-t", "2",
+                "--no-roofline", "--profile", "--no-progress");
+        assertEquals(0, md.code(), md.err());
+        assertTrue(md.out().contains("#### profile: tg4, 2 thread(s)"), md.out());
+        assertTrue(md.out().contains("#### profile: tg4 x2 sessions"), md.out());
+        assertTrue(!md.out().contains("#### profile: pp8"), "pp tests have no profile: " + md.out());
+        assertTrue(md.out().contains("| Q, K, V projections |") && md.out().contains("parallel regions per pass"), md.out());
+        CliTest.Run json = CliTest.run("", "bench", "-m", model.toString(), "-p", "0", "-n", "4", "-r", "1", "-t", "1",
+                "--no-roofline", "--profile", "-o", "json", "--no-progress");
+        assertEquals(0, json.code(), json.err());
+        assertEquals(1, new ObjectMapper().readTree(json.out()).size(), json.out());
+        assertTrue(json.err().contains("#### profile: tg4"), json.err());
+    }
+
+    @Test
     void csvAndJsonlParseBackAndIgnoreTheLocale() throws Exception {
         Locale saved = Locale.getDefault();
         try {

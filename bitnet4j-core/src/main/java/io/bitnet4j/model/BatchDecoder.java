@@ -19,6 +19,7 @@ public final class BatchDecoder implements AutoCloseable {
     private final Model model;
     private final int capacity;
     private final Forward forward;
+    private final StageTimes stageTimes = new StageTimes();
     private final Forward.Segment[] segments;
     private final int[] rows;
     private final float[][] logits;
@@ -30,7 +31,7 @@ public final class BatchDecoder implements AutoCloseable {
         if (capacity < 1 || capacity > 512) throw new IllegalArgumentException("batch capacity must be between 1 and 512, got " + capacity);
         this.model = model;
         this.capacity = capacity;
-        this.forward = new Forward(model, capacity, capacity);
+        this.forward = new Forward(model, capacity, capacity, stageTimes);
         this.segments = new Forward.Segment[capacity];
         for (int i = 0; i < capacity; i++) segments[i] = new Forward.Segment();
         this.rows = new int[capacity];
@@ -42,6 +43,11 @@ public final class BatchDecoder implements AutoCloseable {
 
     public int capacity() {
         return capacity;
+    }
+
+    /** Where this decoder's steps spent their time, per stage of the forward pass. */
+    public StageTimes stageTimes() {
+        return stageTimes;
     }
 
     /**

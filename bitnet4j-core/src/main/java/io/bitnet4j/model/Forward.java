@@ -7,6 +7,7 @@ import io.bitnet4j.kernels.F16Matrix;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.TernaryWeights;
 import java.lang.foreign.Arena;
+import io.bitnet4j.model.StageTimes.Stage;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -68,9 +69,13 @@ final class Forward implements AutoCloseable {
     private final F16Matrix candidateRows;
     private final MemorySegment candidateLogits;
     private final MemorySegment[] h16Rows;
+    // where the time goes: the running stage began at mark
+    private final StageTimes times;
+    private long mark;
 
-    Forward(Model model, int capacity, int logitRows) {
+    Forward(Model model, int capacity, int logitRows, StageTimes times) {
         this.model = model;
+        this.times = times;
         this.c = model.config();
         this.kernels = model.kernels();
         this.capacity = capacity;
@@ -125,7 +130,9 @@ final class Forward implements AutoCloseable {
     void run(int[] tokens, int tokenOffset, int n, Segment[] segments, int segmentCount, int[] logitRowsOf, int logitCount) {
         if (n > capacity || logitCount > logitRows()) throw new IllegalStateException("batch exceeds the pass's buffers");
         int d = c.dim(), kvd = c.kvDim(), f = c.ffnDim();
+        mark = System.nanoTime();
         for (int t = 0; t < n; t++) embed(tokens[tokenOffset + t], t);
+        lap(Stage.EMBEDDING);
 
         float[] ropeFactors = model.weights().ropeFactors();
         boolean exact = model.options().numerics() == Numerics.EXACT;
@@ -135,10 +142,12 @@ final class Forward implements AutoCloseable {
 
             // attention block
             for (int t = 0; t < n; t++) Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.attnNorm(), d, c.normEps());
-            bitLinear(xb, n, d, w.wq(), q, w.wk(), k, w.wv(), v);
+            lap(Stage.NORMS);
+            bitLinear(Stage.QKV, xb, n, d, w.wq(), q, w.wk(), k, w.wv(), v);
             Ops.scale(q, 0, (long) n * d, scales.q());
             Ops.scale(k, 0, (long) n * kvd, scales.k());
             Ops.scale(v, 0, (long) n * kvd, scales.v());
+            lap(Stage.NORMS);
             for (int s = 0; s < segmentCount; s++) {
                 Segment seg = segments[s];
                 for (int i = 0; i < seg.count; i++) {
@@ -149,30 +158,50 @@ final class Forward implements AutoCloseable {
                     seg.cache.layer(l).store(seg.position + i, k, (long) t * kvd, v, (long) t * kvd);
                 }
             }
+            lap(Stage.ROPE_AND_CACHE);
             attentionTask.set(l, segments, segmentCount);
-            model.parallel().forRange(segmentCount * c.kvHeads(), 1, attentionTask);
+            forRange(segmentCount * c.kvHeads(), 1, attentionTask);
+            lap(Stage.ATTENTION);
             if (w.attnSubNorm() != null)
                 for (int t = 0; t < n; t++) Ops.rmsNorm(att, (long) t * d, att, (long) t * d, w.attnSubNorm(), d, c.normEps());
-            bitLinear(att, n, d, w.wo(), proj, null, null, null, null);
+            lap(Stage.NORMS);
+            bitLinear(Stage.ATTENTION_OUTPUT, att, n, d, w.wo(), proj, null, null, null, null);
             Ops.scale(proj, 0, (long) n * d, scales.o());
             Ops.addInPlace(x, proj, (long) n * d);
 
             // feed-forward block
             for (int t = 0; t < n; t++) Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.ffnNorm(), d, c.normEps());
-            bitLinear(xb, n, d, w.wGate(), gate, w.wUp(), up, null, null);
+            lap(Stage.NORMS);
+            bitLinear(Stage.GATE_UP, xb, n, d, w.wGate(), gate, w.wUp(), up, null, null);
             Ops.scale(gate, 0, (long) n * f, scales.gate());
             Ops.scale(up, 0, (long) n * f, scales.up());
+            lap(Stage.NORMS);
             switch (arch.activation()) {
                 case RELU_SQUARED -> Ops.reluSquaredTimes(gate, up, (long) n * f);
                 case SILU -> Ops.siluTimes(gate, up, n, f);
             }
+            lap(Stage.ACTIVATION);
             if (w.ffnSubNorm() != null)
                 for (int t = 0; t < n; t++) Ops.rmsNorm(gate, (long) t * f, gate, (long) t * f, w.ffnSubNorm(), f, c.normEps());
-            bitLinear(gate, n, f, w.wDown(), proj, null, null, null, null);
+            lap(Stage.NORMS);
+            bitLinear(Stage.DOWN, gate, n, f, w.wDown(), proj, null, null, null, null);
             Ops.scale(proj, 0, (long) n * d, scales.down());
             Ops.addInPlace(x, proj, (long) n * d);
+            lap(Stage.NORMS);
         }
         outputLogits(logitRowsOf, logitCount);
+        times.addPass(n);
+    }
+
+    /** Ends the running stage: its time since the last lap goes to {@code stage}. */
+    private void lap(Stage stage) {
+        mark = times.lap(stage, mark);
+    }
+
+    /** One parallel region: a hand-off to the worker threads and back, counted in the stage times. */
+    private void forRange(int count, int grain, Parallel.RangeTask task) {
+        times.addRegion();
+        model.parallel().forRange(count, grain, task);
     }
 
     /** x[t] = float(token_embd[token]), an exact F16 to F32 conversion. */
@@ -187,11 +216,14 @@ final class Forward implements AutoCloseable {
      * BitLinear for up to three matrices sharing one input: quantize the input once (I8_S, per token), then
      * one parallel region over the concatenated output rows of all matrices.
      */
-    private void bitLinear(MemorySegment input, int n, int width, TernaryWeights w0, MemorySegment y0,
+    private void bitLinear(Stage stage, MemorySegment input, int n, int width, TernaryWeights w0, MemorySegment y0,
             TernaryWeights w1, MemorySegment y1, TernaryWeights w2, MemorySegment y2) {
         kernels.quantizeI8s(input, width, n, act8, actScale, actSum);
+        lap(Stage.QUANTIZE);
         matmul.set(n, w0, y0, w1, y1, w2, y2);
-        model.parallel().forRange(matmul.totalRows(), 8, matmul);
+        forRange(matmul.totalRows(), 8, matmul);
+        times.addBytes(stage, matmul.byteSize());
+        lap(stage);
     }
 
     /** Final RMSNorm, rounding to F16, and the output projection for the listed batch rows. */
@@ -204,11 +236,16 @@ final class Forward implements AutoCloseable {
             Ops.rmsNorm(proj, (long) i * d, x, t * d, model.weights().outputNorm(), d, c.normEps());
             Ops.toF16(proj, (long) i * d, h16, (long) i * d, d);
         }
+        lap(Stage.NORMS);
         // the quantized projections take I8_S activations, like BitLinear (the F16 one rounds them to F16 instead)
         if (quantized) kernels.quantizeI8s(proj, d, count, act8, actScale, actSum);
+        lap(Stage.QUANTIZE);
         logitsTask.rows = count;
-        model.parallel().forRange(c.vocabSize(), 16, logitsTask);
+        forRange(c.vocabSize(), 16, logitsTask);
+        times.addBytes(Stage.OUTPUT, model.outputBytes());
+        lap(Stage.OUTPUT);
         if (quantized) for (int i = 0; i < count; i++) rescoreBest(i);
+        lap(Stage.RESCORE);
     }
 
     /**
@@ -290,6 +327,12 @@ final class Forward implements AutoCloseable {
         int totalRows() {
             int total = 0;
             for (TernaryWeights m : w) if (m != null) total += m.rows();
+            return total;
+        }
+
+        long byteSize() {
+            long total = 0;
+            for (TernaryWeights m : w) if (m != null) total += m.byteSize();
             return total;
         }
 

@@ -328,13 +328,36 @@ public final class Model implements AutoCloseable {
         return parallel;
     }
 
+    /**
+     * Nanoseconds one empty parallel region takes on this model's threads (the median of {@code samples}): the
+     * hand-off to the workers and back that each region of a pass pays beyond its work.
+     */
+    public long measureEmptyRegionNanos(int samples) {
+        if (samples < 1 || samples > 1_000_000) throw new IllegalArgumentException("samples must be between 1 and 1000000, got " + samples);
+        ensureOpen();
+        long[] nanos = new long[samples];
+        Parallel.RangeTask nothing = (b, e) -> {};
+        for (int i = 0; i < samples; i++) {
+            long start = System.nanoTime();
+            parallel.forRange(parallel.threads(), 1, nothing);
+            nanos[i] = System.nanoTime() - start;
+        }
+        java.util.Arrays.sort(nanos);
+        return nanos[samples / 2];
+    }
+
     /** Weight bytes one decode step reads: every ternary matrix and the output projection. */
     public long weightBytesPerToken() {
-        long bytes = outputI8 != null ? outputI8.data().byteSize() + outputI8.scales().byteSize()
-                : outputQ4 != null ? outputQ4.data().byteSize() + outputQ4.scales().byteSize()
-                : weights.output().data().byteSize();
+        long bytes = outputBytes();
         for (var t : Weights.ternaryTensors(weights)) bytes += t.getValue().byteSize();
         return bytes;
+    }
+
+    /** Bytes the output projection in use reads per token: the F16 table, or its int8 or 4-bit copy. */
+    long outputBytes() {
+        return outputI8 != null ? outputI8.data().byteSize() + outputI8.scales().byteSize()
+                : outputQ4 != null ? outputQ4.data().byteSize() + outputQ4.scales().byteSize()
+                : weights.output().data().byteSize();
     }
 
     /** A new session with the default context length. */

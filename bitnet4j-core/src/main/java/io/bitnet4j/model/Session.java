@@ -22,6 +22,7 @@ public final class Session implements AutoCloseable {
     final KvCache cache;
     final Attention attention;
     private Forward forward; // the pass for this session's own steps, made on first use
+    private final StageTimes stageTimes = new StageTimes();
     private final Forward.Segment[] segment = {new Forward.Segment()};
     private final int[] logitRows;
     private final int[] single = new int[1];
@@ -42,6 +43,11 @@ public final class Session implements AutoCloseable {
         this.attention = new Attention(c, batch, contextLength);
         this.logitRows = new int[batch];
         this.logits = new float[c.vocabSize()];
+    }
+
+    /** Where this session's passes spent their time, per stage of the forward pass (reset with {@link StageTimes#reset}). */
+    public StageTimes stageTimes() {
+        return stageTimes;
     }
 
     public int position() {
@@ -139,7 +145,7 @@ public final class Session implements AutoCloseable {
         int rows = everyPosition ? batch : 1;
         if (forward == null || forward.logitRows() < rows) {
             if (forward != null) forward.close();
-            forward = new Forward(model, batch, rows);
+            forward = new Forward(model, batch, rows, stageTimes);
         }
         return forward;
     }
