@@ -4,11 +4,7 @@
 # Usage: scripts/attention-study.sh [extra JMH args]   Results JSON: bitnet4j-core/target/jmh-attention.json
 set -euo pipefail
 cd "$(dirname "$0")/../bitnet4j-core"
-source ../scripts/find-jdk.sh
-(cd .. && mvn -B -ntp -q -DskipTests install -pl bitnet4j-core -am) && mvn -B -ntp -q -DskipTests test-compile
-mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
-cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
-flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+source ../scripts/jmh-classpath.sh
 # one OpenBLAS thread, like the Vector API route: the pass's own pool splits the KV heads
 # shellcheck disable=SC2086
 OPENBLAS_NUM_THREADS=1 java $flags -cp "$cp" org.openjdk.jmh.Main AttentionStudyBench -rf json -rff target/jmh-attention.json "$@"

@@ -7,21 +7,10 @@
 # M*K/4 bytes per op). The machine's other load shows up directly in these wall-clock times.
 set -euo pipefail
 cd "$(dirname "$0")/../bitnet4j-core"
-source ../scripts/find-jdk.sh
-
-# Build when the benchmark classes or the native library are missing (pass REBUILD=1 to force a build).
-if [ "${REBUILD:-0}" = 1 ] || [ ! -f target/test-classes/META-INF/BenchmarkList ] \
-   || ! ls target/classes/io/bitnet4j/kernels/linux-*/ >/dev/null 2>&1; then
-  (cd .. && mvn -B -ntp -q -DskipTests install -pl bitnet4j-core -am) && mvn -B -ntp -q -DskipTests test-compile   # runs CMake and the JavaCPP build (process-classes) too
-fi
-if [ ! -s target/bench-classpath.txt ] || [ pom.xml -nt target/bench-classpath.txt ]; then
-  mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
-fi
-
+# builds only when the benchmark classes or the native library are missing (REBUILD=1 forces a build)
+REBUILD=${REBUILD:-0} source ../scripts/jmh-classpath.sh
 result="${RESULT:-target/jmh-kernels.json}"
-flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 # shellcheck disable=SC2086
-cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 best=$(java $flags -cp "$cp" io.bitnet4j.bench.SupportedKernels best)
 # shellcheck disable=SC2086
 java $flags -cp "$cp" org.openjdk.jmh.Main KernelStudyBench -p tokens=1 -p kernel="java,vector,$best" \

@@ -5,11 +5,7 @@
 # Usage: scripts/kernel-study.sh [extra JMH args]   Results JSON: target/jmh-study.json
 set -euo pipefail
 cd "$(dirname "$0")/../bitnet4j-core"
-source ../scripts/find-jdk.sh
-(cd .. && mvn -B -ntp -q -DskipTests install -pl bitnet4j-core -am) && mvn -B -ntp -q -DskipTests test-compile
-mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
-cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
-flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+source ../scripts/jmh-classpath.sh
 # what this CPU runs: the native ISAs it supports, and the lookup-table layout with a SIMD kernel here
 native=$(java $flags -cp "$cp" io.bitnet4j.bench.SupportedKernels)
 echo "kernels: vector vector-lut $native openblas-f32; java and scalar at 1 and 8 tokens"
