@@ -12,11 +12,14 @@ import java.util.List;
  */
 public final class NativeBackend implements Kernels {
 
-    /** Null when the native library loaded, else why not (checked once, before anything calls into it). */
-    private static final String UNAVAILABLE = loadLibrary();
+    /** Whether the library loaded, checked once, before anything calls into it; never throws (see {@link #probe}). */
+    private static final Probe PROBE = probe();
+
+    /** Null when the native library loaded, else why not. */
+    private static final String UNAVAILABLE = PROBE.unavailable();
 
     /** The library's ISA names, indexed by ISA id: read once through the ABI, the list lives in dispatch.cpp. */
-    private static final List<String> ISA_NAMES = UNAVAILABLE == null ? isaNames() : List.of();
+    private static final List<String> ISA_NAMES = PROBE.isaNames();
 
     private final int isa;
     /** "tl1" or "tl2" for the lookup-table kernels, null for I2_S. */
@@ -69,17 +72,36 @@ public final class NativeBackend implements Kernels {
         return UNAVAILABLE;
     }
 
-    private static String loadLibrary() {
+    /** The outcome of loading the library: the ISA names it reports, or why it is unusable (then no names). */
+    private record Probe(String unavailable, List<String> isaNames) {}
+
+    /**
+     * Loads the library and reads its ISA names. Whatever goes wrong (JavaCPP itself missing from this class
+     * loader, no natives for this platform, a library that fails to link or to answer) becomes the reason it is
+     * unavailable, so that this class always initializes and {@code Backend.AUTO} can fall back to the Vector API:
+     * an exception out of a static initializer would leave the class unusable for the JVM's lifetime
+     * ({@code NoClassDefFoundError: Could not initialize class}) even where the native backend was never asked for.
+     */
+    private static Probe probe() {
         try {
             Class.forName(NativeKernels.class.getName(), true, NativeKernels.class.getClassLoader());
-            return null;
-        } catch (LinkageError | ClassNotFoundException e) {
-            String platform = org.bytedeco.javacpp.Loader.getPlatform();
-            // JavaCPP finds the natives as resources of the binding class: on the class path, in any jar; a module-path
-            // application does not see another module's jar this way, so there too it runs on the Vector API.
-            return "no native kernel library for " + platform + " could be loaded (put io.bitnet4j:bitnet4j-core with classifier "
-                    + platform + ", or bitnet4j-platform, on the class path): " + e;
+            return new Probe(null, isaNames());
+        } catch (LinkageError | ClassNotFoundException | RuntimeException e) {
+            return new Probe(unavailableBecause(e), List.of());
         }
+    }
+
+    private static String unavailableBecause(Throwable e) {
+        String platform;
+        try {
+            platform = org.bytedeco.javacpp.Loader.getPlatform();
+        } catch (LinkageError javacppMissing) {
+            return "JavaCPP (org.bytedeco:javacpp, a dependency of bitnet4j-core) cannot be loaded by bitnet4j-core's class loader, so neither can the native kernel library: " + e;
+        }
+        // JavaCPP finds the natives as resources of the binding class: on the class path, in any jar; a module-path
+        // application does not see another module's jar this way, so there too it runs on the Vector API.
+        return "no native kernel library for " + platform + " could be loaded (put io.bitnet4j:bitnet4j-core with classifier "
+                + platform + ", or bitnet4j-platform, on the class path): " + e;
     }
 
     private static void requireLibrary() {

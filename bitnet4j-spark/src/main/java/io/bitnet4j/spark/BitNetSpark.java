@@ -19,7 +19,7 @@ import org.apache.spark.sql.types.StructType;
  * is free, from any of the executor's tasks).
  *
  * <pre>{@code
- * BitNetSpark bitnet = BitNetSpark.of(ModelSource.of("/models/ggml-model-i2_s.gguf").withThreads(4));
+ * BitNetSpark bitnet = BitNetSpark.of(ExecutorModelSpec.of("/models/ggml-model-i2_s.gguf").withThreads(4));
  * Dataset<Row> done = bitnet.generate(prompts, "prompt", GenerateOptions.builder().maxTokens(32).build());
  * Dataset<Row> scored = bitnet.score(reviews, "text", "labels");
  * bitnet.registerFunctions(spark);  // SELECT bitnet_generate(prompt).completion FROM t
@@ -29,10 +29,10 @@ import org.apache.spark.sql.types.StructType;
  * in the {@link Columns#ERROR} column; the job goes on.
  */
 public final class BitNetSpark implements Serializable {
-    private final ModelSource source;
+    private final ExecutorModelSpec spec;
 
-    private BitNetSpark(ModelSource source) {
-        this.source = source;
+    private BitNetSpark(ExecutorModelSpec spec) {
+        this.spec = spec;
     }
 
     /**
@@ -41,13 +41,13 @@ public final class BitNetSpark implements Serializable {
      *
      * @throws IllegalArgumentException naming the file and the problem
      */
-    public static BitNetSpark of(ModelSource source) {
-        Objects.requireNonNull(source, "source").checkOnDriver();
-        return new BitNetSpark(source);
+    public static BitNetSpark of(ExecutorModelSpec spec) {
+        Objects.requireNonNull(spec, "spec").checkOnDriver();
+        return new BitNetSpark(spec);
     }
 
-    public ModelSource source() {
-        return source;
+    public ExecutorModelSpec modelSpec() {
+        return spec;
     }
 
     /** {@link #generate(Dataset, String, GenerateOptions)} with {@link GenerateOptions#defaults()}. */
@@ -65,7 +65,7 @@ public final class BitNetSpark implements Serializable {
         int prompt = stringColumn(in, promptColumn);
         int key = options.keyColumn() == null ? -1 : column(in, options.keyColumn());
         StructType out = appended(in, Columns.generated(options.columnPrefix()), "GenerateOptions.columnPrefix");
-        return rows.mapPartitions(new PartitionTasks.Generate(source, options, prompt, key), Encoders.row(out));
+        return rows.mapPartitions(new PartitionTasks.Generate(spec, options, prompt, key), Encoders.row(out));
     }
 
     /** {@link #score(Dataset, String, String, ScoreOptions)} with the plain column names. */
@@ -85,7 +85,7 @@ public final class BitNetSpark implements Serializable {
         if (!(in.fields()[candidates].dataType() instanceof ArrayType a) || !(a.elementType() instanceof StringType))
             throw new IllegalArgumentException("column '" + candidatesColumn + "' must be an array of strings, not " + in.fields()[candidates].dataType().simpleString());
         StructType out = appended(in, Columns.scored(options.columnPrefix()), "ScoreOptions.columnPrefix");
-        return rows.mapPartitions(new PartitionTasks.Score(source, prompt, candidates), Encoders.row(out));
+        return rows.mapPartitions(new PartitionTasks.Score(spec, prompt, candidates), Encoders.row(out));
     }
 
     /** {@link #registerFunctions(SparkSession, GenerateOptions)} with {@link GenerateOptions#defaults()}. */
@@ -100,8 +100,8 @@ public final class BitNetSpark implements Serializable {
      * keeps a batch of each partition's rows going and is faster. Rows are keyed by their prompt (no key column).
      */
     public void registerFunctions(SparkSession spark, GenerateOptions options) {
-        spark.udf().register("bitnet_generate", new PartitionTasks.GenerateFunction(source, options), Columns.generated(""));
-        spark.udf().register("bitnet_score", new PartitionTasks.ScoreFunction(source), Columns.scored(""));
+        spark.udf().register("bitnet_generate", new PartitionTasks.GenerateFunction(spec, options), Columns.generated(""));
+        spark.udf().register("bitnet_score", new PartitionTasks.ScoreFunction(spec), Columns.scored(""));
     }
 
     private static int column(StructType schema, String name) {

@@ -20,17 +20,17 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class ExecutorModel {
     /** Requests a generator holds beyond its sessions: each task keeps at most a batch in flight, so never reached. */
     private static final int MAX_QUEUED = 1 << 20;
-    private static final ConcurrentHashMap<ModelSource, ExecutorModel> LOADED = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<ExecutorModelSpec, ExecutorModel> LOADED = new ConcurrentHashMap<>();
 
     final Model model;
     final Tokenizer tokenizer;
     final int contextLength;
-    private final ModelSource source;
+    private final ExecutorModelSpec spec;
     private final ConcurrentHashMap<Integer, BatchGenerator> generators = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Session> idle = new ConcurrentLinkedQueue<>();
 
-    private ExecutorModel(ModelSource source, Model model, Tokenizer tokenizer) {
-        this.source = source;
+    private ExecutorModel(ExecutorModelSpec spec, Model model, Tokenizer tokenizer) {
+        this.spec = spec;
         this.model = model;
         this.tokenizer = tokenizer;
         Session first = model.newSession();
@@ -38,21 +38,21 @@ final class ExecutorModel {
         idle.add(first);
     }
 
-    /** This JVM's model for source, loading it on first use (concurrent first users wait for one load). */
-    static ExecutorModel of(ModelSource source) {
-        return LOADED.computeIfAbsent(source, ExecutorModel::load);
+    /** This JVM's model for spec, loading it on first use (concurrent first users wait for one load). */
+    static ExecutorModel of(ExecutorModelSpec spec) {
+        return LOADED.computeIfAbsent(spec, ExecutorModel::load);
     }
 
-    private static ExecutorModel load(ModelSource source) {
-        Path file = source.locate();
+    private static ExecutorModel load(ExecutorModelSpec spec) {
+        Path file = spec.locate();
         Model model;
         try {
-            model = Model.load(file, source.modelOptions());
+            model = Model.load(file, spec.modelOptions());
         } catch (IOException e) {
             throw new UncheckedIOException("bitnet4j-spark: cannot load the model " + file + ": " + e.getMessage(), e);
         }
         try {
-            return new ExecutorModel(source, model, GgufTokenizer.load(model.gguf(), model.config().vocabSize(), null));
+            return new ExecutorModel(spec, model, GgufTokenizer.load(model.gguf(), model.config().vocabSize(), null));
         } catch (IOException e) {
             model.close();
             throw new UncheckedIOException("bitnet4j-spark: the tokenizer of " + file + " is unusable: " + e.getMessage(), e);
@@ -65,7 +65,7 @@ final class ExecutorModel {
     /** The executor's generator decoding up to {@code batchSize} rows together, started on first use. */
     BatchGenerator generator(int batchSize) {
         return generators.computeIfAbsent(batchSize, n -> BatchGenerator.start(model, tokenizer,
-                BatchGenerator.Config.defaults().withParallel(n).withMaxQueued(MAX_QUEUED).withContextLength(source.contextLength()),
+                BatchGenerator.Config.defaults().withParallel(n).withMaxQueued(MAX_QUEUED).withContextLength(spec.contextLength()),
                 BatchGenerator.StepObserver.NONE));
     }
 

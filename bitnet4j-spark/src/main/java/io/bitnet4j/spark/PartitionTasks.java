@@ -13,16 +13,16 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.util.TaskCompletionListener;
 
-/** What runs on the executors: serializable, holding only the model source, the options and column indices. */
+/** What runs on the executors: serializable, holding only the model spec, the options and column indices. */
 final class PartitionTasks {
     private PartitionTasks() {}
 
     /** generate over one partition: its rows go to the executor's batch generator. */
-    record Generate(ModelSource source, GenerateOptions options, int promptIndex, int keyIndex)
+    record Generate(ExecutorModelSpec spec, GenerateOptions options, int promptIndex, int keyIndex)
             implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            var generator = new PartitionGenerator(rows, promptIndex, keyIndex, ExecutorModel.of(source), options);
+            var generator = new PartitionGenerator(rows, promptIndex, keyIndex, ExecutorModel.of(spec), options);
             TaskContext task = TaskContext.get();
             if (task != null) task.addTaskCompletionListener((TaskCompletionListener) context -> generator.close());
             return generator;
@@ -30,10 +30,10 @@ final class PartitionTasks {
     }
 
     /** score over one partition, a row at a time (each row's work is one prefill and its candidates). */
-    record Score(ModelSource source, int promptIndex, int candidatesIndex) implements MapPartitionsFunction<Row, Row> {
+    record Score(ExecutorModelSpec spec, int promptIndex, int candidatesIndex) implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            var scorer = new PromptScorer(ExecutorModel.of(source));
+            var scorer = new PromptScorer(ExecutorModel.of(spec));
             return new Iterator<>() {
                 @Override
                 public boolean hasNext() {
@@ -55,10 +55,10 @@ final class PartitionTasks {
      * The SQL function bitnet_generate(prompt). It sees one row at a time, but the calls of all the executor's
      * tasks meet in its batch generator and decode together.
      */
-    record GenerateFunction(ModelSource source, GenerateOptions options) implements UDF1<String, Row> {
+    record GenerateFunction(ExecutorModelSpec spec, GenerateOptions options) implements UDF1<String, Row> {
         @Override
         public Row call(String prompt) {
-            ExecutorModel executor = ExecutorModel.of(source);
+            ExecutorModel executor = ExecutorModel.of(spec);
             RowRequest request = RowRequest.of(executor, options, prompt, prompt);
             if (request.problem() != null) return RowFactory.create(RowCompletion.failed(request.problem()).values());
             try {
@@ -73,11 +73,11 @@ final class PartitionTasks {
     }
 
     /** The SQL function bitnet_score(prompt, candidates). */
-    record ScoreFunction(ModelSource source) implements UDF2<String, scala.collection.Seq<String>, Row> {
+    record ScoreFunction(ExecutorModelSpec spec) implements UDF2<String, scala.collection.Seq<String>, Row> {
         @Override
         public Row call(String prompt, scala.collection.Seq<String> candidates) {
             List<String> list = candidates == null ? null : scala.jdk.javaapi.CollectionConverters.asJava(candidates);
-            return RowFactory.create(new PromptScorer(ExecutorModel.of(source)).score(prompt, list).values());
+            return RowFactory.create(new PromptScorer(ExecutorModel.of(spec)).score(prompt, list).values());
         }
     }
 }

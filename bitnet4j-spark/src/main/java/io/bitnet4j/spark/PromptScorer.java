@@ -32,7 +32,7 @@ final class PromptScorer {
             // the last candidate token is predicted, never fed
             if (promptIds.length + ids[i].length - 1 > executor.contextLength)
                 return Scores.failed("prompt (" + promptIds.length + " tokens) and candidate " + i + " (" + ids[i].length
-                        + " tokens) exceed the context of " + executor.contextLength + " (ModelSource.withContextLength)");
+                        + " tokens) exceed the context of " + executor.contextLength + " (ExecutorModelSpec.withContextLength)");
         }
         Session session = executor.borrowSession();
         try {

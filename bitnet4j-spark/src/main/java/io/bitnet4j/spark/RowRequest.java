@@ -14,7 +14,7 @@ record RowRequest(GenerationRequest request, String problem) {
         int[] ids = executor.tokenizer.encodeWithBos(prompt, false);
         if (ids.length == 0) return problem("prompt is empty (and the model adds no BOS token)");
         if (ids.length > executor.contextLength)
-            return problem("prompt is " + ids.length + " tokens; the context holds " + executor.contextLength + " (ModelSource.withContextLength)");
+            return problem("prompt is " + ids.length + " tokens; the context holds " + executor.contextLength + " (ExecutorModelSpec.withContextLength)");
         return new RowRequest(new GenerationRequest(ids, options.maxTokens(), options.stopStrings(), options.samplingFor(key), null), null);
     }
 

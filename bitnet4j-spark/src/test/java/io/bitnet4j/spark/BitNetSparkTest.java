@@ -39,7 +39,7 @@ class BitNetSparkTest {
     static void start() throws Exception {
         spark = Fixtures.local("bitnet4j-spark-test");
         prompts = Fixtures.prompts(ROWS);
-        bitnet = BitNetSpark.of(Fixtures.source());
+        bitnet = BitNetSpark.of(Fixtures.spec());
     }
 
     @AfterAll
@@ -149,7 +149,7 @@ class BitNetSparkTest {
     @Test
     void modelShippedWithTheJobIsFoundByName() throws Exception {
         spark.sparkContext().addFile(Fixtures.MODEL.toString());
-        BitNetSpark shipped = BitNetSpark.of(ModelSource.of(Fixtures.MODEL.getFileName().toString()).withThreads(1));
+        BitNetSpark shipped = BitNetSpark.of(ExecutorModelSpec.of(Fixtures.MODEL.getFileName().toString()).withThreads(1));
         GenerateOptions o = GenerateOptions.builder().maxTokens(8).build();
         List<String> some = prompts.subList(0, 16);
         assertEquals(Fixtures.javaApiGenerate(some, o, Numerics.FAST, false), Fixtures.byId(shipped.generate(Fixtures.frame(spark, some), "prompt", o)));
@@ -157,12 +157,12 @@ class BitNetSparkTest {
 
     @Test
     void missingOrBrokenModelFailsOnTheDriver() {
-        var missing = assertThrows(IllegalArgumentException.class, () -> BitNetSpark.of(ModelSource.of("/nonexistent/model.gguf")));
+        var missing = assertThrows(IllegalArgumentException.class, () -> BitNetSpark.of(ExecutorModelSpec.of("/nonexistent/model.gguf")));
         assertTrue(missing.getMessage().contains("model file not found: /nonexistent/model.gguf"), missing.getMessage());
         assertTrue(missing.getMessage().contains("--files"), missing.getMessage());
-        var notModel = assertThrows(IllegalArgumentException.class, () -> BitNetSpark.of(ModelSource.of(Fixtures.ROOT.resolve("models/README.md").toString())));
+        var notModel = assertThrows(IllegalArgumentException.class, () -> BitNetSpark.of(ExecutorModelSpec.of(Fixtures.ROOT.resolve("models/README.md").toString())));
         assertTrue(notModel.getMessage().contains("is not a usable BitNet model"), notModel.getMessage());
-        var tooLong = assertThrows(IllegalArgumentException.class, () -> BitNetSpark.of(Fixtures.source().withContextLength(4096)));
+        var tooLong = assertThrows(IllegalArgumentException.class, () -> BitNetSpark.of(Fixtures.spec().withContextLength(4096)));
         assertTrue(tooLong.getMessage().contains("exceeds the model's 256"), tooLong.getMessage());
     }
 
@@ -186,7 +186,7 @@ class BitNetSparkTest {
     /** Exact numerics: a row's logits are bit-identical whatever rows decode beside it (checked on fewer rows: slower). */
     @Test
     void exactNumericsMakeBatchingInvisible() throws Exception {
-        BitNetSpark exact = BitNetSpark.of(Fixtures.source().withNumerics(Numerics.EXACT));
+        BitNetSpark exact = BitNetSpark.of(Fixtures.spec().withNumerics(Numerics.EXACT));
         GenerateOptions o = GenerateOptions.builder().maxTokens(8).sampling(SamplingParams.defaults().withSeed(5)).build();
         List<String> some = prompts.subList(0, 48);
         Map<Long, Fixtures.Done> expected = Fixtures.javaApiGenerate(some, o, Numerics.EXACT, false);

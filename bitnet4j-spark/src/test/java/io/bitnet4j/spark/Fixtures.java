@@ -33,8 +33,8 @@ final class Fixtures {
     static final List<String> LABELS = List.of(" God", " the", " LORD", " and", " children of Israel");
 
     /** The bundled model, default (fast) numerics, 1 thread: the model is tiny, and extra worker threads only wait on a busy machine. */
-    static ModelSource source() {
-        return ModelSource.of(MODEL.toString()).withThreads(1);
+    static ExecutorModelSpec spec() {
+        return ExecutorModelSpec.of(MODEL.toString()).withThreads(1);
     }
 
     /** n prompts: the first 2 to 9 words of the held-out verses (some verses repeat their openings). */

@@ -46,13 +46,13 @@ public final class SparkBenchmark {
             Path dir = Files.createTempDirectory("bitnet4j-spark-bench");
             try (StandaloneCluster cluster = StandaloneCluster.start(dir, executors, 1, "1g")) {
                 SparkSession spark = SparkSession.builder().master(cluster.masterUrl()).appName("bitnet4j-spark-bench")
-                        .config("spark.jars", cluster.applicationJars())
+                        .config("spark.jars", cluster.applicationJars()).config("spark.executor.extraJavaOptions", cluster.executorJavaOptions())
                         .config("spark.executor.cores", 1).config("spark.cores.max", executors).config("spark.executor.memory", "768m")
                         .config("spark.scheduler.minRegisteredResourcesRatio", 1.0).config("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s")
                         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                         .config("spark.ui.enabled", false).getOrCreate();
                 try {
-                    BitNetSpark bitnet = BitNetSpark.of(ModelSource.of(c.model().toString()).withThreads(1));
+                    BitNetSpark bitnet = BitNetSpark.of(ExecutorModelSpec.of(c.model().toString()).withThreads(1));
                     Dataset<Row> rows = Fixtures.frame(spark, prompts).repartition(4 * executors).cache();
                     rows.count();
                     int[] batches = {c.batch(), 1};

@@ -14,8 +14,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,7 +40,7 @@ final class StandaloneCluster implements AutoCloseable {
     private final Path dir;
     private final List<Process> processes = new ArrayList<>();
     private final List<ProcessHandle> started = new ArrayList<>();
-    private final List<String> applicationJars = new ArrayList<>();
+    private final Set<String> applicationJars = new LinkedHashSet<>(); // the reactor may list a class dir twice
     private final int masterPort, masterUiPort;
     private final Thread stopAtExit = new Thread(this::close, "stop the standalone cluster"); // if the JVM ends first
 
@@ -80,6 +83,16 @@ final class StandaloneCluster implements AutoCloseable {
         return String.join(",", applicationJars);
     }
 
+    /**
+     * JVM options for the job's executors: JavaCPP extracts the natives into a cache of this cluster's own. The
+     * default cache (~/.javacpp/cache) is keyed by the jar's file name, which other builds on the same machine share
+     * with other contents (bitnet4j-core-VERSION-PLATFORM.jar, or the bitnet4j-core.jar jarred here); JavaCPP then
+     * re-extracts a library over the copy another JVM is about to load.
+     */
+    String executorJavaOptions() {
+        return "-Dorg.bytedeco.javacpp.cachedir=" + dir.resolve("javacpp-cache");
+    }
+
     /** Every process started so far, executors included (they are the workers' children). */
     List<ProcessHandle> processes() {
         List<ProcessHandle> all = new ArrayList<>(started);
@@ -89,27 +102,40 @@ final class StandaloneCluster implements AutoCloseable {
 
     /**
      * The Spark installation (a SPARK_HOME with jars/ linking to this JVM's Spark jars) and the application jars,
-     * from this JVM's class path.
+     * from this JVM's class path. What is bitnet4j's is told by content, not by where Maven resolved it from (the
+     * reactor's target dirs or the local repository): were bitnet4j-core in the installation but JavaCPP shipped
+     * with the job, the executors' system class loader would hold NativeBackend without JavaCPP.
      */
     private Path splitClassPath() throws IOException {
-        Path project = Fixtures.ROOT;
         Path jars = Files.createDirectories(dir.resolve("spark-home/jars"));
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             Path p = Path.of(entry).toAbsolutePath();
-            boolean ours = p.startsWith(project) && !p.endsWith("test-classes");
-            if (ours || p.toString().contains("/org/bytedeco/javacpp/")) { // bitnet4j-core's one dependency
-                applicationJars.add((Files.isDirectory(p) ? jarOf(p) : p).toString());
-            } else if (!ours && Files.isRegularFile(p) && p.toString().endsWith(".jar")) {
-                Path link = jars.resolve(p.getFileName());
-                if (!Files.exists(link)) Files.createSymbolicLink(link, p);
+            if (Files.isDirectory(p)) {
+                // a module's classes while its tests run (before it is packaged); test classes stay on the driver
+                if (!p.endsWith("test-classes") && Files.isDirectory(p.resolve("io/bitnet4j"))) applicationJars.add(jarOf(p).toString());
+            } else if (Files.isRegularFile(p) && p.toString().endsWith(".jar")) {
+                if (isApplication(p)) {
+                    applicationJars.add(p.toString());
+                } else {
+                    Path link = jars.resolve(p.getFileName());
+                    if (!Files.exists(link)) Files.createSymbolicLink(link, p);
+                }
             }
         }
         return jars.getParent();
     }
 
+    /** A bitnet4j jar (classes or a platform's natives) or JavaCPP, bitnet4j-core's one dependency. */
+    private static boolean isApplication(Path jar) throws IOException {
+        try (JarFile j = new JarFile(jar.toFile())) {
+            return j.getEntry("org/bytedeco/javacpp/Loader.class") != null || j.stream().anyMatch(e -> e.getName().startsWith("io/bitnet4j/"));
+        }
+    }
+
     /** A jar of a class directory (a module's target/classes while its tests run, before it is packaged). */
     private Path jarOf(Path classes) throws IOException {
         Path jar = dir.resolve(classes.getParent().getParent().getFileName() + ".jar");
+        if (Files.exists(jar)) return jar;
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream zip = new JarOutputStream(out);
              Stream<Path> files = Files.walk(classes)) {
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
@@ -175,19 +201,35 @@ final class StandaloneCluster implements AutoCloseable {
             if (!p.isAlive()) throw new IllegalStateException("a cluster process exited (" + p.exitValue() + ")\n" + logs());
     }
 
-    /** The last lines of every process's log, executors' included: for failure messages. */
+    /**
+     * Every process's log for a failure message, executors' included (their stderr in the workers' work dirs): in
+     * each, the first stack trace (an executor's first error, e.g. a static initializer's, is the one that explains
+     * the later ones) and the last lines.
+     */
     String logs() {
         StringBuilder out = new StringBuilder();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.filter(f -> f.toString().endsWith(".log") || f.getFileName().toString().equals("stderr")).sorted().toList()) {
                 List<String> lines = Files.readAllLines(f, java.nio.charset.StandardCharsets.ISO_8859_1);
                 out.append("== ").append(dir.relativize(f)).append('\n');
-                lines.subList(Math.max(0, lines.size() - 30), lines.size()).forEach(l -> out.append(l).append('\n'));
+                int first = firstStackTrace(lines), tail = Math.max(0, lines.size() - 30);
+                if (first >= 0 && first < tail) {
+                    out.append("-- its first stack trace (line ").append(first + 1).append("):\n");
+                    lines.subList(first, Math.min(tail, first + 60)).forEach(l -> out.append(l).append('\n'));
+                    out.append("-- its last lines:\n");
+                }
+                lines.subList(tail, lines.size()).forEach(l -> out.append(l).append('\n'));
             }
         } catch (IOException e) {
             out.append("(logs unreadable: ").append(e.getMessage()).append(")\n");
         }
         return out.toString();
+    }
+
+    /** Two lines before the first "\tat " frame (the log line and the exception's message), or -1. */
+    private static int firstStackTrace(List<String> lines) {
+        for (int i = 0; i < lines.size(); i++) if (lines.get(i).startsWith("\tat ")) return Math.max(0, i - 2);
+        return -1;
     }
 
     /** Stops the workers' executors, the workers and the master (SIGTERM, then SIGKILL after 20 s), and waits for them. */
@@ -214,6 +256,16 @@ final class StandaloneCluster implements AutoCloseable {
             } catch (Exception e) {
                 throw new IllegalStateException("process " + p.pid() + " survived SIGKILL", e);
             }
+        }
+        removeSparkHome();
+    }
+
+    /** The links to the local repository's Spark jars (JUnit's temporary-directory cleanup warns about each one). */
+    private void removeSparkHome() {
+        try (Stream<Path> files = Files.walk(dir.resolve("spark-home"))) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f); // a link, not its target
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // left to the caller's cleanup of dir
         }
     }
 

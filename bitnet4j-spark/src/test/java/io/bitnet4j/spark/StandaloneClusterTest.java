@@ -27,6 +27,19 @@ class StandaloneClusterTest {
     @TempDir
     Path dir;
 
+    /**
+     * Executor (its working directory, in its worker's work dir) -> why the native kernels are unavailable there,
+     * "null" where they loaded: NativeBackend asked through SQL's java_method (String.valueOf of the result) by 16
+     * tasks, which the scheduler spreads over the idle executors.
+     */
+    private static Map<String, String> nativeUnavailableByExecutor(SparkSession spark) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (Row r : spark.sql("SELECT DISTINCT java_method('java.lang.System', 'getProperty', 'user.dir'),"
+                + " java_method('io.bitnet4j.kernels.NativeBackend', 'unavailableReason') FROM range(0, 16, 1, 16)").collectAsList())
+            out.put(r.getString(0), r.getString(1));
+        return out;
+    }
+
     @Test
     void resultsEqualLocalMode() throws Exception {
         List<String> prompts = Fixtures.prompts(ROWS);
@@ -36,7 +49,7 @@ class StandaloneClusterTest {
         Map<Long, List<Double>> localScores;
         SparkSession local = Fixtures.local("bitnet4j-spark-local");
         try {
-            BitNetSpark bitnet = BitNetSpark.of(Fixtures.source());
+            BitNetSpark bitnet = BitNetSpark.of(Fixtures.spec());
             localGenerated = Fixtures.byId(bitnet.generate(Fixtures.frame(local, prompts), "prompt", o));
             localScores = Fixtures.logprobsById(bitnet.score(Fixtures.frameWithLabels(local, prompts.subList(0, 40)), "prompt", "labels"));
         } finally {
@@ -45,7 +58,7 @@ class StandaloneClusterTest {
         List<ProcessHandle> processes;
         try (StandaloneCluster cluster = StandaloneCluster.start(dir, 2, 1, "1g")) {
             SparkSession spark = SparkSession.builder().master(cluster.masterUrl()).appName("bitnet4j-spark-cluster")
-                    .config("spark.jars", cluster.applicationJars())
+                    .config("spark.jars", cluster.applicationJars()).config("spark.executor.extraJavaOptions", cluster.executorJavaOptions())
                     .config("spark.files", Fixtures.MODEL.toString())
                     .config("spark.executor.cores", 1).config("spark.cores.max", 2).config("spark.executor.memory", "512m")
                     // both executors up before the first task, so that tasks go to both
@@ -61,18 +74,21 @@ class StandaloneClusterTest {
                         executors.add(end.taskInfo().executorId());
                     }
                 });
-                BitNetSpark bitnet = BitNetSpark.of(ModelSource.of(Fixtures.MODEL.getFileName().toString()).withThreads(1));
+                BitNetSpark bitnet = BitNetSpark.of(ExecutorModelSpec.of(Fixtures.MODEL.getFileName().toString()).withThreads(1));
                 Dataset<Row> rows = Fixtures.frame(spark, prompts).repartition(6);
                 try {
                     assertEquals(localGenerated, Fixtures.byId(bitnet.generate(rows, "prompt", o)));
                     Map<Long, List<Double>> scores = Fixtures.logprobsById(bitnet.score(Fixtures.frameWithLabels(spark, prompts.subList(0, 40)).repartition(4), "prompt", "labels"));
                     assertEquals(localScores, scores);
-                } catch (AssertionError | RuntimeException e) {
+                    assertEquals(2, executors.size(), "tasks ran on both executors: " + executors);
+                    Map<String, String> natives = nativeUnavailableByExecutor(spark);
+                    assertEquals(2, natives.size(), "both executors answered: " + natives);
+                    natives.forEach((executor, unavailable) -> assertEquals("null", unavailable, executor + " runs without the native kernels"));
+                    processes = cluster.processes();
+                    assertEquals(5, processes.size(), "master, 2 workers, 2 executors: " + processes);
+                } catch (AssertionError | Exception e) { // a failed job is a SparkException, a checked exception
                     throw new AssertionError(e.getMessage() + "\n" + cluster.logs(), e);
                 }
-                assertEquals(2, executors.size(), "tasks ran on both executors: " + executors);
-                processes = cluster.processes();
-                assertEquals(5, processes.size(), "master, 2 workers, 2 executors: " + processes);
             } finally {
                 spark.stop();
             }

@@ -15,10 +15,11 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
 
 /**
- * Where every executor finds the model and how it runs it. The path is either a file every machine can read at
- * that path (a shared or identically provisioned disk), or the name of a file shipped with the job
- * ({@code spark-submit --files /path/model.gguf}, {@code SparkContext.addFile}), found through
- * {@link SparkFiles}.
+ * The model every executor loads: where it finds the file and how it runs it. The path is either a file every
+ * machine can read at that path (a shared or identically provisioned disk), or the name of a file shipped with the
+ * job ({@code spark-submit --files /path/model.gguf}, {@code SparkContext.addFile}), found through
+ * {@link SparkFiles}. A model on the Hugging Face Hub ({@code io.bitnet4j.hub.ModelSource}) is resolved to a file
+ * on the driver first, then shipped.
  *
  * @param path          the GGUF file, or the file name of a shipped one
  * @param threads       worker threads of each executor's model; 0 = the executor's cores ({@code spark.executor.cores}
@@ -28,9 +29,9 @@ import org.apache.spark.SparkFiles;
  * @param numerics      {@link Numerics#FAST}, or {@link Numerics#EXACT}: float sums in one fixed order per row,
  *                      so a row's logits are bit-identical however many rows decode with it (see docs/spark.md)
  */
-public record ModelSource(String path, int threads, int contextLength, Numerics numerics) implements Serializable {
+public record ExecutorModelSpec(String path, int threads, int contextLength, Numerics numerics) implements Serializable {
 
-    public ModelSource {
+    public ExecutorModelSpec {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(numerics, "numerics");
         if (path.isBlank()) throw new IllegalArgumentException("the model path is empty");
@@ -39,20 +40,20 @@ public record ModelSource(String path, int threads, int contextLength, Numerics 
     }
 
     /** The model at path, with the executor's cores, the model's context and fast numerics. */
-    public static ModelSource of(String path) {
-        return new ModelSource(path, 0, 0, Numerics.FAST);
+    public static ExecutorModelSpec of(String path) {
+        return new ExecutorModelSpec(path, 0, 0, Numerics.FAST);
     }
 
-    public ModelSource withThreads(int n) {
-        return new ModelSource(path, n, contextLength, numerics);
+    public ExecutorModelSpec withThreads(int n) {
+        return new ExecutorModelSpec(path, n, contextLength, numerics);
     }
 
-    public ModelSource withContextLength(int n) {
-        return new ModelSource(path, threads, n, numerics);
+    public ExecutorModelSpec withContextLength(int n) {
+        return new ExecutorModelSpec(path, threads, n, numerics);
     }
 
-    public ModelSource withNumerics(Numerics n) {
-        return new ModelSource(path, threads, contextLength, n);
+    public ExecutorModelSpec withNumerics(Numerics n) {
+        return new ExecutorModelSpec(path, threads, contextLength, n);
     }
 
     /**
