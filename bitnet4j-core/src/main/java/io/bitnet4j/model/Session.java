@@ -56,6 +56,11 @@ public final class Session implements AutoCloseable {
         return model;
     }
 
+    /** Bytes the KV cache holds now: it grows in blocks of positions as they are used (and shrinks on reset). */
+    public long cacheBytes() {
+        return cache.bytes();
+    }
+
     /** Forgets everything: the next token goes to position 0. */
     public void reset() {
         truncate(0);
@@ -69,6 +74,7 @@ public final class Session implements AutoCloseable {
             if (newPosition < 0 || newPosition > position)
                 throw new IllegalArgumentException("cannot truncate to " + newPosition + ": session is at position " + position);
             position = newPosition;
+            cache.release(newPosition);
         } finally {
             lock.unlock();
         }

@@ -1,0 +1,107 @@
+package io.bitnet4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.synthetic.SyntheticModel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The KV cache grows a block of positions at a time, reads back across block boundaries and frees on reset. */
+class KvCacheTest {
+    static final int CONTEXT = 600, KV_DIM = 64, HEAD_DIM = 32; // 600 = two full blocks and a short one of 88
+
+    @TempDir
+    static Path dir;
+
+    /** K row of a position: values whose F16 rounding is visible (not exactly representable). */
+    static float value(int pos, int i, boolean key) {
+        return (float) Math.sin(pos * 0.37 + i * 1.3 + (key ? 0 : 2)) * (1 + pos % 7) / 3.1f;
+    }
+
+    @Test
+    void f16BlocksGrowWithThePositionsUsedAndReadBackAcrossBoundaries() {
+        AtomicLong held = new AtomicLong();
+        var layer = new KvCache.F16Layer(CONTEXT, KV_DIM, HEAD_DIM, held);
+        long block = 4L * KvCache.BLOCK * KV_DIM;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(4L * KV_DIM), v = arena.allocate(4L * KV_DIM);
+            for (int pos = 0; pos < CONTEXT; pos++) {
+                for (int i = 0; i < KV_DIM; i++) {
+                    k.setAtIndex(ValueLayout.JAVA_FLOAT, i, value(pos, i, true));
+                    v.setAtIndex(ValueLayout.JAVA_FLOAT, i, value(pos, i, false));
+                }
+                layer.store(pos, k, 0, v, 0);
+                long blocks = pos / KvCache.BLOCK + 1;
+                long expected = pos < 2 * KvCache.BLOCK ? blocks * block : 2 * block + 4L * (CONTEXT - 2 * KvCache.BLOCK) * KV_DIM;
+                assertEquals(expected, held.get(), "bytes after storing position " + pos);
+            }
+        }
+        // a read spanning both boundaries, for each KV head
+        int from = KvCache.BLOCK - 3, n = KvCache.BLOCK + 10;
+        float[] keys = new float[n * HEAD_DIM], values = new float[n * HEAD_DIM];
+        for (int head = 0; head < KV_DIM / HEAD_DIM; head++) {
+            layer.keys(from, n, head, keys);
+            layer.values(from, n, head, values);
+            for (int j = 0; j < n; j++)
+                for (int d = 0; d < HEAD_DIM; d++) {
+                    int i = head * HEAD_DIM + d;
+                    assertEquals(Ops.roundF16(value(from + j, i, true)), keys[j * HEAD_DIM + d], "K " + (from + j) + "," + i);
+                    assertEquals(Ops.roundF16(value(from + j, i, false)), values[j * HEAD_DIM + d], "V " + (from + j) + "," + i);
+                }
+        }
+        layer.release(KvCache.BLOCK + 1); // keeps the block holding position 256
+        assertEquals(2 * block, held.get());
+        layer.release(0);
+        assertEquals(0, held.get());
+        assertThrows(IndexOutOfBoundsException.class, () -> layer.store(CONTEXT, MemorySegment.NULL, 0, MemorySegment.NULL, 0));
+    }
+
+    @Test
+    void aSessionPastTwoBlocksMatchesTheReferenceAndHoldsOnlyItsBlocks() throws Exception {
+        Path file = dir.resolve("tiny.gguf");
+        SyntheticModel.Spec spec = SyntheticModel.Spec.tiny(); // context 512: two blocks
+        SyntheticModel.write(file, spec, null, 7);
+        int n = 300;
+        int[] tokens = new SplittableRandom(5).ints(n, 0, spec.vocab()).toArray();
+        float[] want;
+        try (GgufFile g = GgufFile.open(file)) {
+            ReferenceModel ref = new ReferenceModel(g);
+            float[] last = null;
+            for (int t : tokens) last = ref.forward(t);
+            want = last;
+        }
+        try (Model m = Model.load(file, Model.Options.builder().threads(2).build()); Session s = m.newSession()) {
+            ModelConfig c = m.config();
+            assertEquals(0, s.cacheBytes(), "nothing is allocated before the first token");
+            float[] got = null;
+            for (int i = 0; i < n; i++) {
+                got = s.decode(tokens[i]);
+                long blocks = i / KvCache.BLOCK + 1;
+                assertEquals(blocks * 4L * KvCache.BLOCK * c.kvDim() * c.layers(), s.cacheBytes(), "after position " + i);
+            }
+            double maxAbs = 0, maxDiff = 0;
+            for (int j = 0; j < want.length; j++) {
+                maxAbs = Math.max(maxAbs, Math.abs(want[j]));
+                maxDiff = Math.max(maxDiff, Math.abs(want[j] - got[j]));
+            }
+            assertTrue(maxDiff <= 0.02 * maxAbs, "max |diff| " + maxDiff + " vs max |logit| " + maxAbs);
+            float[] before = got.clone();
+            s.reset();
+            assertEquals(0, s.cacheBytes(), "reset frees the blocks");
+            for (int i = 0; i < n; i++) got = s.decode(tokens[i]);
+            assertArrayEquals(before, got, "the same tokens after a reset give the same logits");
+            assertThrows(ContextOverflowException.class, () -> s.prefill(new int[spec.ctx() - n + 1]));
+            assertEquals(n, s.position());
+        }
+    }
+}
