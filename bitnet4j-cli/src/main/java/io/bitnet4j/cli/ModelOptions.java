@@ -1,6 +1,7 @@
 package io.bitnet4j.cli;
 
 import io.bitnet4j.model.Backend;
+import io.bitnet4j.model.CacheType;
 import io.bitnet4j.model.Isa;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.Numerics;
@@ -63,6 +64,11 @@ final class ModelOptions {
                     + "output matches f16) (default: ${DEFAULT-VALUE})")
     String outputType;
 
+    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "KV cache: f16 (as bitnet.cpp) or q8 (8-bit with an F16 scale per 32 values, like llama.cpp's "
+                    + "q8_0: 53 %% of the bytes, slightly different logits) (default: ${DEFAULT-VALUE})")
+    String cacheType;
+
     @Option(names = "--kernel", paramLabel = "K", defaultValue = "auto",
             description = "ternary kernel: auto, i2s (native multiply-add), tl2 / tl1 (native lookup tables, x86 / ARM, repacked at load), or vector / vector-lut / java (the Java backends: multiply-add, lookup tables, scalar) (default: ${DEFAULT-VALUE})")
     String ternaryKernel;
@@ -110,7 +116,8 @@ final class ModelOptions {
             return Model.Options.builder().threads(threads.getFirst()).backend(Backend.parse(chosenBackend))
                     .isa(isa == null ? Isa.BEST : Isa.parse(isa)).contextLength(contextLength).batchSize(batchSize)
                     .checkWeights(!noCheck).numerics(Numerics.parse(numerics)).outputType(OutputType.parse(outputType))
-                    .ternaryKernel(TernaryKernel.parse(kernel)).mapFile(mapFile).build();
+                    .ternaryKernel(TernaryKernel.parse(kernel)).mapFile(mapFile)
+                    .cacheType(CacheType.parse(cacheType)).build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

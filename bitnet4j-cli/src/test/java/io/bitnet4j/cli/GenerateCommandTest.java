@@ -107,4 +107,13 @@ class GenerateCommandTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void cacheTypeQ8RunsAndAnUnknownCacheTypeIsAUsageError() {
+        CliTest.Run q8 = generate("-p", "the cat", "-n", "24", "--temp", "0", "--ignore-eos", "--cache-type", "q8");
+        assertEquals(0, q8.code(), q8.err());
+        assertTrue(q8.err().contains("generated: 24 tokens"), q8.err());
+        CliLimitsTest.oneLineError(generate("-p", "x", "--cache-type", "q5"), 2, "cache type");
+        CliLimitsTest.oneLineError(generate("-p", "x", "--cache-type", "q8", "--numerics", "exact"), 2, "cache type f16");
+    }
 }

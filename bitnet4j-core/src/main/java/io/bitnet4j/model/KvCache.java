@@ -1,5 +1,7 @@
 package io.bitnet4j.model;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -8,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * order. Memory grows with the positions actually used: a layer holds its rows in blocks of {@link #BLOCK}
  * positions, each allocated when the first of its positions is stored, so a 200-token chat at context 4096
  * holds one block per layer, not 16. F16 by default, as bitnet.cpp stores it (the rounding is part of the
- * model's numerics).
+ * model's numerics), or 8-bit with a scale per 32 values ({@link CacheType#Q8}).
  */
 final class KvCache {
 
@@ -106,12 +108,108 @@ final class KvCache {
         }
     }
 
+    /**
+     * 8-bit rows in groups of {@link #Q8_GROUP} values, each with an F16 scale: llama.cpp's q8_0 block
+     * (d = max|x| / 127, q = round(x / d) half away from zero, x' = q * d).
+     */
+    static final class Q8Layer extends Layer {
+        static final int Q8_GROUP = 32;
+        private final byte[][] keys, values;
+        private final short[][] keyScales, valueScales;
+        private final int groups; // per row
+
+        Q8Layer(int contextLength, int kvDim, int headDim, AtomicLong held) {
+            super(contextLength, kvDim, headDim, held);
+            if (headDim % Q8_GROUP != 0)
+                throw new IllegalArgumentException("the q8 cache needs a head size that is a multiple of " + Q8_GROUP + ", got " + headDim);
+            int blocks = (contextLength + BLOCK - 1) / BLOCK;
+            keys = new byte[blocks][];
+            values = new byte[blocks][];
+            keyScales = new short[blocks][];
+            valueScales = new short[blocks][];
+            groups = kvDim / Q8_GROUP;
+        }
+
+        @Override
+        void store(int pos, MemorySegment k, long kOff, MemorySegment v, long vOff) {
+            checkPosition(pos);
+            int b = pos >>> BLOCK_SHIFT, row = pos & (BLOCK - 1);
+            if (keys[b] == null) {
+                int n = blockLength(b);
+                keys[b] = new byte[n * kvDim];
+                values[b] = new byte[n * kvDim];
+                keyScales[b] = new short[n * groups];
+                valueScales[b] = new short[n * groups];
+                counted(2L * n * (kvDim + 2L * groups));
+            }
+            quantize(k, kOff, keys[b], keyScales[b], row);
+            quantize(v, vOff, values[b], valueScales[b], row);
+        }
+
+        private void quantize(MemorySegment src, long off, byte[] codes, short[] scales, int row) {
+            for (int g = 0; g < groups; g++) {
+                long from = off + (long) g * Q8_GROUP;
+                float max = 0;
+                for (int i = 0; i < Q8_GROUP; i++) max = Math.max(max, Math.abs(src.getAtIndex(JAVA_FLOAT_UNALIGNED, from + i)));
+                float d = max / 127f, id = d != 0 ? 1f / d : 0f;
+                int at = row * kvDim + g * Q8_GROUP;
+                for (int i = 0; i < Q8_GROUP; i++) codes[at + i] = (byte) roundHalfAway(src.getAtIndex(JAVA_FLOAT_UNALIGNED, from + i) * id);
+                scales[row * groups + g] = Float.floatToFloat16(d);
+            }
+        }
+
+        /** C's roundf: halves away from zero. */
+        static int roundHalfAway(float x) {
+            return (int) Math.copySign(Math.floor(Math.abs(x) + 0.5f), x);
+        }
+
+        @Override
+        void keys(int from, int n, int kvHead, float[] dst) {
+            convert(keys, keyScales, from, n, kvHead, dst);
+        }
+
+        @Override
+        void values(int from, int n, int kvHead, float[] dst) {
+            convert(values, valueScales, from, n, kvHead, dst);
+        }
+
+        private void convert(byte[][] codes, short[][] scales, int from, int n, int kvHead, float[] dst) {
+            int perHead = headDim / Q8_GROUP;
+            for (int j = 0; j < n; j++) {
+                int pos = from + j, b = pos >>> BLOCK_SHIFT, row = pos & (BLOCK - 1);
+                byte[] q = codes[b];
+                short[] s = scales[b];
+                for (int g = 0; g < perHead; g++) {
+                    float d = Float.float16ToFloat(s[row * groups + kvHead * perHead + g]);
+                    int at = row * kvDim + kvHead * headDim + g * Q8_GROUP, out = j * headDim + g * Q8_GROUP;
+                    for (int i = 0; i < Q8_GROUP; i++) dst[out + i] = q[at + i] * d;
+                }
+            }
+        }
+
+        @Override
+        void release(int position) {
+            for (int b = (position + BLOCK - 1) >>> BLOCK_SHIFT; b < keys.length; b++)
+                if (keys[b] != null) {
+                    counted(-2L * blockLength(b) * (kvDim + 2L * groups));
+                    keys[b] = null;
+                    values[b] = null;
+                    keyScales[b] = null;
+                    valueScales[b] = null;
+                }
+        }
+    }
+
     private final Layer[] layers;
     private final AtomicLong held = new AtomicLong();
 
-    KvCache(ModelConfig c, int contextLength) {
+    KvCache(ModelConfig c, int contextLength, CacheType type) {
         layers = new Layer[c.layers()];
-        for (int i = 0; i < layers.length; i++) layers[i] = new F16Layer(contextLength, c.kvDim(), c.headDim(), held);
+        for (int i = 0; i < layers.length; i++)
+            layers[i] = switch (type) {
+                case F16 -> new F16Layer(contextLength, c.kvDim(), c.headDim(), held);
+                case Q8 -> new Q8Layer(contextLength, c.kvDim(), c.headDim(), held);
+            };
     }
 
     Layer layer(int i) {

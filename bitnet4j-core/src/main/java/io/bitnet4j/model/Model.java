@@ -43,10 +43,12 @@ public final class Model implements AutoCloseable {
      *                       the greedy token stays the F16 path's
      * @param ternaryKernel  multiply-add on I2_S, or a lookup-table kernel over a copy repacked at load
      * @param mapFile        map the file instead of reading it into (huge-page) memory
+     * @param cacheType      how sessions store K and V: {@link CacheType#F16} (bitnet.cpp's numerics) or 8-bit
      */
     public record Options(int threads, Backend backend, Isa isa, int contextLength, int batchSize, boolean checkWeights,
-            Numerics numerics, OutputType outputType, TernaryKernel ternaryKernel, boolean mapFile) {
+            Numerics numerics, OutputType outputType, TernaryKernel ternaryKernel, boolean mapFile, CacheType cacheType) {
         public Options {
+            java.util.Objects.requireNonNull(cacheType, "cacheType");
             java.util.Objects.requireNonNull(backend, "backend");
             java.util.Objects.requireNonNull(isa, "isa");
             java.util.Objects.requireNonNull(numerics, "numerics");
@@ -69,6 +71,8 @@ public final class Model implements AutoCloseable {
                 throw new IllegalArgumentException("the tl1 kernel has no " + isa.id() + " version (it runs on scalar, neon and neon-dotprod)");
             if (numerics == Numerics.EXACT && outputType != OutputType.F16)
                 throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16, not " + outputType.id());
+            if (numerics == Numerics.EXACT && cacheType != CacheType.F16)
+                throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 KV cache: use cache type f16, not " + cacheType.id());
         }
 
         private static boolean runsNative(Backend b) {
@@ -87,7 +91,7 @@ public final class Model implements AutoCloseable {
         /** A builder holding these options, to change some of them. */
         public Builder toBuilder() {
             return new Builder().threads(threads).backend(backend).isa(isa).contextLength(contextLength).batchSize(batchSize)
-                    .checkWeights(checkWeights).numerics(numerics).outputType(outputType).ternaryKernel(ternaryKernel).mapFile(mapFile);
+                    .checkWeights(checkWeights).numerics(numerics).outputType(outputType).ternaryKernel(ternaryKernel).mapFile(mapFile).cacheType(cacheType);
         }
 
         /** Collects options; {@link #build()} checks them together and names what does not fit. */
@@ -99,6 +103,7 @@ public final class Model implements AutoCloseable {
             private Numerics numerics = Numerics.FAST;
             private OutputType outputType = OutputType.F16;
             private TernaryKernel ternaryKernel = TernaryKernel.AUTO;
+            private CacheType cacheType = CacheType.F16;
 
             private Builder() {}
 
@@ -112,10 +117,11 @@ public final class Model implements AutoCloseable {
             public Builder outputType(OutputType t) { outputType = t; return this; }
             public Builder ternaryKernel(TernaryKernel k) { ternaryKernel = k; return this; }
             public Builder mapFile(boolean map) { mapFile = map; return this; }
+            public Builder cacheType(CacheType t) { cacheType = t; return this; }
 
             /** The options; IllegalArgumentException names a value out of range or a combination that cannot run. */
             public Options build() {
-                return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, numerics, outputType, ternaryKernel, mapFile);
+                return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, numerics, outputType, ternaryKernel, mapFile, cacheType);
             }
         }
     }
@@ -385,6 +391,8 @@ public final class Model implements AutoCloseable {
         m.put("output projection", (outputI8 != null ? "int8, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16"
                 : outputQ4 != null ? "4-bit, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16" : "F16 (as stored)")
                 + " (" + outputTensor + ")");
+        m.put("kv cache", options.cacheType() == CacheType.F16 ? "F16, grows in blocks of " + KvCache.BLOCK + " positions"
+                : "8-bit, an F16 scale per 32 values (q8_0), grows in blocks of " + KvCache.BLOCK + " positions");
         return m;
     }
 

@@ -38,7 +38,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("context length " + contextLength + " is too large for one KV cache array");
         this.contextLength = contextLength;
         this.batch = batch;
-        this.cache = new KvCache(c, contextLength);
+        this.cache = new KvCache(c, contextLength, model.options().cacheType());
         this.attention = new Attention(c, batch, contextLength);
         this.logitRows = new int[batch];
         this.logits = new float[c.vocabSize()];

@@ -67,6 +67,56 @@ class KvCacheTest {
     }
 
     @Test
+    void q8RoundTripsWithinHalfAStepOfItsGroupScale() {
+        AtomicLong held = new AtomicLong();
+        var layer = new KvCache.Q8Layer(CONTEXT, KV_DIM, HEAD_DIM, held);
+        int groups = KV_DIM / KvCache.Q8Layer.Q8_GROUP;
+        SplittableRandom random = new SplittableRandom(3);
+        float[][] stored = new float[CONTEXT][KV_DIM];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(4L * KV_DIM), v = arena.allocate(4L * KV_DIM);
+            for (int pos = 0; pos < CONTEXT; pos++) {
+                for (int i = 0; i < KV_DIM; i++) {
+                    // magnitudes from 1e-3 to 1e2 across groups, one group all zero, one with an outlier
+                    float x = pos == 5 && i < 32 ? 0f : (float) (random.nextGaussian() * Math.pow(10, (pos + i / 32) % 6 - 3));
+                    if (pos == 7 && i == 40) x = 500f;
+                    stored[pos][i] = x;
+                    k.setAtIndex(ValueLayout.JAVA_FLOAT, i, x);
+                    v.setAtIndex(ValueLayout.JAVA_FLOAT, i, -x);
+                }
+                layer.store(pos, k, 0, v, 0);
+            }
+        }
+        assertEquals(2L * CONTEXT * (KV_DIM + 2 * groups), held.get(), "1 byte per value and 2 per 32-value scale, K and V");
+        float[] keys = new float[CONTEXT * HEAD_DIM], values = new float[CONTEXT * HEAD_DIM];
+        for (int head = 0; head < KV_DIM / HEAD_DIM; head++) {
+            layer.keys(0, CONTEXT, head, keys);
+            layer.values(0, CONTEXT, head, values);
+            for (int pos = 0; pos < CONTEXT; pos++)
+                for (int g = 0; g < HEAD_DIM / 32; g++) {
+                    float max = 0;
+                    int base = head * HEAD_DIM + g * 32;
+                    for (int i = 0; i < 32; i++) max = Math.max(max, Math.abs(stored[pos][base + i]));
+                    // half a step of max/127, plus up to 127 steps times the F16 rounding of the scale: relative 2^-11,
+                    // or half the smallest subnormal (2^-25) where the scale is below F16's normal range
+                    double bound = (max / 254.0 + 127 * Math.max(max / 127.0 * Math.pow(2, -11), Math.pow(2, -25))) * 1.001;
+                    for (int i = 0; i < 32; i++) {
+                        int at = pos * HEAD_DIM + g * 32 + i;
+                        float want = stored[pos][base + i];
+                        assertTrue(Math.abs(keys[at] - want) <= bound, "K " + pos + "," + (base + i) + ": " + keys[at] + " for " + want);
+                        assertTrue(Math.abs(values[at] + want) <= bound, "V " + pos + "," + (base + i) + ": " + values[at] + " for " + -want);
+                        if (max == 0) assertEquals(0f, keys[at]);
+                    }
+                }
+        }
+        assertEquals(3, KvCache.Q8Layer.roundHalfAway(2.5f));
+        assertEquals(-3, KvCache.Q8Layer.roundHalfAway(-2.5f));
+        layer.release(0);
+        assertEquals(0, held.get());
+        assertThrows(IllegalArgumentException.class, () -> new KvCache.Q8Layer(CONTEXT, 48, 24, held), "head size not a multiple of 32");
+    }
+
+    @Test
     void aSessionPastTwoBlocksMatchesTheReferenceAndHoldsOnlyItsBlocks() throws Exception {
         Path file = dir.resolve("tiny.gguf");
         SyntheticModel.Spec spec = SyntheticModel.Spec.tiny(); // context 512: two blocks
