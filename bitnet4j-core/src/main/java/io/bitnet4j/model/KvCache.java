@@ -21,9 +21,9 @@ final class KvCache {
     /** K and V of one layer: whole-context addressing over blocks allocated on demand. */
     abstract static class Layer {
         final int contextLength, kvDim, headDim;
-        private final AtomicLong held;
+        private final java.util.function.LongConsumer held;
 
-        Layer(int contextLength, int kvDim, int headDim, AtomicLong held) {
+        Layer(int contextLength, int kvDim, int headDim, java.util.function.LongConsumer held) {
             this.contextLength = contextLength;
             this.kvDim = kvDim;
             this.headDim = headDim;
@@ -52,7 +52,7 @@ final class KvCache {
         }
 
         final void counted(long bytes) {
-            held.addAndGet(bytes);
+            held.accept(bytes);
         }
     }
 
@@ -60,7 +60,7 @@ final class KvCache {
     static final class F16Layer extends Layer {
         private final short[][] keys, values;
 
-        F16Layer(int contextLength, int kvDim, int headDim, AtomicLong held) {
+        F16Layer(int contextLength, int kvDim, int headDim, java.util.function.LongConsumer held) {
             super(contextLength, kvDim, headDim, held);
             int blocks = (contextLength + BLOCK - 1) / BLOCK;
             keys = new short[blocks][];
@@ -118,7 +118,7 @@ final class KvCache {
         private final short[][] keyScales, valueScales;
         private final int groups; // per row
 
-        Q8Layer(int contextLength, int kvDim, int headDim, AtomicLong held) {
+        Q8Layer(int contextLength, int kvDim, int headDim, java.util.function.LongConsumer held) {
             super(contextLength, kvDim, headDim, held);
             if (headDim % Q8_GROUP != 0)
                 throw new IllegalArgumentException("the q8 cache needs a head size that is a multiple of " + Q8_GROUP + ", got " + headDim);
@@ -203,7 +203,12 @@ final class KvCache {
     private final Layer[] layers;
     private final AtomicLong held = new AtomicLong();
 
-    KvCache(ModelConfig c, int contextLength, CacheType type) {
+    /** A cache whose allocations are also added to {@code total} (the model's count over its sessions). */
+    KvCache(ModelConfig c, int contextLength, CacheType type, AtomicLong total) {
+        java.util.function.LongConsumer held = n -> {
+            this.held.addAndGet(n);
+            total.addAndGet(n);
+        };
         layers = new Layer[c.layers()];
         for (int i = 0; i < layers.length; i++)
             layers[i] = switch (type) {
@@ -226,8 +231,9 @@ final class KvCache {
         for (Layer l : layers) l.release(position);
     }
 
-    /** Bytes a full cache would hold: 2 (K, V) x layers x context x kvDim x 2 bytes. */
-    static long bytes(ModelConfig c, int contextLength) {
-        return 4L * c.layers() * contextLength * c.kvDim();
+    /** Bytes a full cache would hold: K and V, per layer and position kvDim values of 2 bytes (F16) or 1 + 2/32 (q8). */
+    static long bytes(ModelConfig c, int contextLength, CacheType type) {
+        long perRow = type == CacheType.F16 ? 2L * c.kvDim() : c.kvDim() + 2L * (c.kvDim() / Q8Layer.Q8_GROUP);
+        return 2 * perRow * c.layers() * contextLength;
     }
 }

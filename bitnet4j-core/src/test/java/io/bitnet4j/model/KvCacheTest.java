@@ -31,7 +31,7 @@ class KvCacheTest {
     @Test
     void f16BlocksGrowWithThePositionsUsedAndReadBackAcrossBoundaries() {
         AtomicLong held = new AtomicLong();
-        var layer = new KvCache.F16Layer(CONTEXT, KV_DIM, HEAD_DIM, held);
+        var layer = new KvCache.F16Layer(CONTEXT, KV_DIM, HEAD_DIM, held::addAndGet);
         long block = 4L * KvCache.BLOCK * KV_DIM;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment k = arena.allocate(4L * KV_DIM), v = arena.allocate(4L * KV_DIM);
@@ -69,7 +69,7 @@ class KvCacheTest {
     @Test
     void q8RoundTripsWithinHalfAStepOfItsGroupScale() {
         AtomicLong held = new AtomicLong();
-        var layer = new KvCache.Q8Layer(CONTEXT, KV_DIM, HEAD_DIM, held);
+        var layer = new KvCache.Q8Layer(CONTEXT, KV_DIM, HEAD_DIM, held::addAndGet);
         int groups = KV_DIM / KvCache.Q8Layer.Q8_GROUP;
         SplittableRandom random = new SplittableRandom(3);
         float[][] stored = new float[CONTEXT][KV_DIM];
@@ -113,11 +113,11 @@ class KvCacheTest {
         assertEquals(-3, KvCache.Q8Layer.roundHalfAway(-2.5f));
         layer.release(0);
         assertEquals(0, held.get());
-        assertThrows(IllegalArgumentException.class, () -> new KvCache.Q8Layer(CONTEXT, 48, 24, held), "head size not a multiple of 32");
+        assertThrows(IllegalArgumentException.class, () -> new KvCache.Q8Layer(CONTEXT, 48, 24, held::addAndGet), "head size not a multiple of 32");
     }
 
     @Test
-    void aSessionPastTwoBlocksMatchesTheReferenceAndHoldsOnlyItsBlocks() throws Exception {
+    void aSessionPastTwoBlocksMatchesTheReferenceAndHoldsOnlyItsBlocksUntilClosed() throws Exception {
         Path file = dir.resolve("tiny.gguf");
         SyntheticModel.Spec spec = SyntheticModel.Spec.tiny(); // context 512: two blocks
         SyntheticModel.write(file, spec, null, 7);
@@ -146,12 +146,17 @@ class KvCacheTest {
             }
             assertTrue(maxDiff <= 0.02 * maxAbs, "max |diff| " + maxDiff + " vs max |logit| " + maxAbs);
             float[] before = got.clone();
+            long held = s.cacheBytes();
             s.reset();
-            assertEquals(0, s.cacheBytes(), "reset frees the blocks");
+            assertEquals(held, s.cacheBytes(), "reset keeps the blocks for the next positions");
             for (int i = 0; i < n; i++) got = s.decode(tokens[i]);
+            assertEquals(held, s.cacheBytes(), "the same positions again: nothing more allocated");
             assertArrayEquals(before, got, "the same tokens after a reset give the same logits");
             assertThrows(ContextOverflowException.class, () -> s.prefill(new int[spec.ctx() - n + 1]));
             assertEquals(n, s.position());
+            assertEquals(held, m.memory().kvCache(), "the model counts its sessions' blocks");
+            s.close();
+            assertEquals(0, m.memory().kvCache(), "closing the session frees them");
         }
     }
 }
