@@ -8,6 +8,7 @@
 module io.bitnet4j {
     requires transitive jdk.incubator.vector;
     requires org.bytedeco.javacpp;
+    requires java.management; // Model.memory(): the committed heap
     // Optional: only Tokenizer.fromHfTokenizerJson reads JSON, and says so when Jackson is absent.
     requires static com.fasterxml.jackson.databind;
 

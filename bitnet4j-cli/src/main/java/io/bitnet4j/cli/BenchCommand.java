@@ -67,6 +67,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean profile;
 
     private final List<String> profiles = new ArrayList<>();
+    private io.bitnet4j.model.ResidentMemory lastMemory; // taken at the end of each test
 
     /** One test to run: pp (gen = 0), tg (prompt = 0) or pg (both), with sessions > 1 for batched tg. */
     record Test(int prompt, int gen, int sessions) {
@@ -85,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Integer> threads = model.threads;
         List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
         List<Integer> batches = batchList == null ? List.of(model.batchSize) : batchList;
-        List<String> outputs = outputList == null ? List.of(model.outputType) : outputList;
+        List<String> outputs = outputList == null ? java.util.Collections.singletonList(model.outputType) : outputList; // null: the default
         BenchReport report = new BenchReport(out, new PrintStream(System.out, true, StandardCharsets.UTF_8));
         int configs = threads.size() * kernels.size() * outputs.size() * batches.size(), config = 0;
         report.begin();
@@ -160,9 +161,11 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 report.add(new BenchReport.Row(facts, m.threads(), m.options().batchSize(), m.describe().get("kernels"),
                         m.options().outputType().id(), m.options().numerics().id(), test.prompt(), test.gen(), test.sessions(),
-                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), samples, bandwidth, m.weightBytesPerToken()));
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), samples, bandwidth, m.weightBytesPerToken(),
+                        m.options().cacheType().id(), lastMemory));
             }
             progress.done(tests.size() + " tests");
+            System.err.println("memory after " + tests.getLast().name() + ": " + lastMemory.line());
         }
     }
 
@@ -198,6 +201,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (r >= 0) samples.add(System.nanoTime() - start);
             }
             lastProfile = test.prompt() == 0 ? s.stageTimes().snapshot() : null;
+            lastMemory = m.memory(); // with the session's KV cache still held
         }
         return samples;
     }
@@ -224,6 +228,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (r >= 0) samples.add(System.nanoTime() - start);
             }
             lastProfile = batch.stageTimes().snapshot();
+            lastMemory = m.memory();
         } finally {
             open.forEach(Session::close);
         }

@@ -1,5 +1,6 @@
 package io.bitnet4j.cli;
 
+import io.bitnet4j.model.ResidentMemory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -46,9 +47,12 @@ final class BenchReport {
      * @param samplesNs      nanoseconds of each repetition
      * @param bandwidth      measured read bandwidth in bytes/s, 0 when not measured
      * @param bytesPerToken  weight bytes one decode step reads
+     * @param cacheType      the KV cache type (f16, q8)
+     * @param memory         where the process's memory was at the end of the test, its sessions still open
      */
     record Row(ModelFacts model, int threads, int batch, String kernels, String outputType, String numerics, int prompt, int gen,
-               int sessions, String time, List<Long> samplesNs, double bandwidth, long bytesPerToken) {
+               int sessions, String time, List<Long> samplesNs, double bandwidth, long bytesPerToken, String cacheType,
+               ResidentMemory memory) {
 
         String test() {
             return new BenchCommand.Test(prompt, gen, sessions).name();
@@ -92,8 +96,9 @@ final class BenchReport {
             f.put("n_batch", batch);
             f.put("n_ubatch", batch);
             f.put("n_threads", threads);
-            f.put("type_k", "f16");
-            f.put("type_v", "f16");
+            String kv = cacheType.equals("q8") ? "q8_0" : cacheType; // llama.cpp's name for the same layout
+            f.put("type_k", kv);
+            f.put("type_v", kv);
             f.put("n_gpu_layers", 0);
             f.put("use_mmap", model.mmap());
             f.put("n_prompt", prompt);
@@ -110,6 +115,14 @@ final class BenchReport {
             f.put("memory_bandwidth_gbs", bandwidth > 0 ? bandwidth / 1e9 : null);
             f.put("weight_bytes_per_token", bytesPerToken);
             f.put("roofline", roofline());
+            f.put("rss_bytes", memory.resident());
+            f.put("rss_peak_bytes", memory.peak());
+            f.put("mem_weights_bytes", memory.weights());
+            f.put("mem_f16_table_bytes", memory.f16Table());
+            f.put("mem_output_copy_bytes", memory.outputCopy());
+            f.put("mem_kv_bytes", memory.kvCache());
+            f.put("mem_jvm_heap_bytes", memory.jvmHeap());
+            f.put("mem_other_bytes", memory.other());
             return f;
         }
     }
@@ -129,8 +142,8 @@ final class BenchReport {
     void begin() {
         switch (format) {
             case MD -> {
-                out.println("| model | size | params | threads | n_batch | kernels | output | test | t/s | roofline |");
-                out.println("| --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |");
+                out.println("| model | size | params | threads | n_batch | kernels | output | test | t/s | roofline | rss |");
+                out.println("| --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: |");
             }
             case CSV, JSON, JSONL -> {} // the CSV header comes with the first row: it is that row's field names
         }
@@ -162,9 +175,10 @@ final class BenchReport {
     static String markdown(Row r) {
         Double roof = r.roofline();
         String file = java.nio.file.Path.of(r.model().file()).getFileName().toString();
-        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %.2f ± %.2f | %s |", file,
+        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %.2f ± %.2f | %s | %s |", file,
                 humanBytes(r.model().sizeBytes()), humanCount(r.model().params()), r.threads(), r.batch(), r.kernels(),
-                r.outputType(), r.test(), r.avgTs(), r.stddevTs(), roof == null ? "" : String.format(Locale.ROOT, "%.0f %%", 100 * roof));
+                r.outputType(), r.test(), r.avgTs(), r.stddevTs(), roof == null ? "" : String.format(Locale.ROOT, "%.0f %%", 100 * roof),
+                r.memory().resident() < 0 ? "" : humanBytes(r.memory().resident()));
     }
 
     /** A line of llama-bench's csv: every value quoted; the per-repetition samples only in JSON. */

@@ -35,6 +35,8 @@ final class InfoCommand implements Callable<Integer> {
         try (Model m = model.load(System.err)) {
             out.println("== run");
             m.describe().forEach((k, v) -> out.printf("%s: %s%n", k, v));
+            out.println("== memory (resident now, no session open)");
+            m.memory().describe().forEach((k, v) -> out.printf("%s: %s%n", k, v));
             GgufFile g = m.gguf();
             out.println("== metadata");
             out.printf("gguf version %d, %d tensors, file %,d bytes%n", g.version(), g.tensors().size(), g.fileSize());

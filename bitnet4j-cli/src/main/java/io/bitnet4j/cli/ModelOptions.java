@@ -1,6 +1,7 @@
 package io.bitnet4j.cli;
 
 import io.bitnet4j.model.Backend;
+import io.bitnet4j.model.CacheType;
 import io.bitnet4j.model.Isa;
 import io.bitnet4j.model.Model;
 import io.bitnet4j.model.Numerics;
@@ -57,11 +58,25 @@ final class ModelOptions {
             description = "fast, or exact: sum F16 dot products and the softmax in ggml's AVX2 order, so decode logits are bit-identical to bitnet.cpp's (slower) (default: ${DEFAULT-VALUE})")
     String numerics;
 
-    @Option(names = "--output-type", paramLabel = "TYPE", defaultValue = "f16",
+    @Option(names = "--output-type", paramLabel = "TYPE",
             description = "output projection: f16 (as stored), i8 or q4 (an int8 / 4-bit copy made at load: 1/2 or 1/4 "
                     + "of the bytes per token, faster decode; the best 64 logits are recomputed in F16, so greedy "
-                    + "output matches f16) (default: ${DEFAULT-VALUE})")
+                    + "output matches f16) (default: f16, q4 with --low-memory)")
     String outputType;
+
+    @Option(names = "--low-memory", description = "keep the F16 embedding table (also the output projection) in the "
+            + "file: rank with the quantized copy (--output-type), read the F16 rows needed exactly (each token's "
+            + "embedding, the 64 best rows) on demand; greedy output stays f16's (docs/memory.md)")
+    boolean lowMemory;
+
+    @Option(names = "--output-cache", description = "keep the quantized output copy in FILE.<type>.b4j-output beside "
+            + "the model (checked against the model's size, time and table CRC; rebuilt when stale) instead of making it at every load")
+    boolean outputCache;
+
+    @Option(names = "--cache-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "KV cache: f16 (as bitnet.cpp) or q8 (8-bit with an F16 scale per 32 values, like llama.cpp's "
+                    + "q8_0: 53 %% of the bytes, slightly different logits) (default: ${DEFAULT-VALUE})")
+    String cacheType;
 
     @Option(names = "--kernel", paramLabel = "K", defaultValue = "auto",
             description = "ternary kernel: auto, i2s (native multiply-add), tl2 / tl1 (native lookup tables, x86 / ARM, repacked at load), or vector / vector-lut / java (the Java backends: multiply-add, lookup tables, scalar) (default: ${DEFAULT-VALUE})")
@@ -109,8 +124,9 @@ final class ModelOptions {
             if (threads.size() != 1) throw new UsageException("-t takes one thread count here (a list only in bench), got " + threads);
             return Model.Options.builder().threads(threads.getFirst()).backend(Backend.parse(chosenBackend))
                     .isa(isa == null ? Isa.BEST : Isa.parse(isa)).contextLength(contextLength).batchSize(batchSize)
-                    .checkWeights(!noCheck).numerics(Numerics.parse(numerics)).outputType(OutputType.parse(outputType))
-                    .ternaryKernel(TernaryKernel.parse(kernel)).mapFile(mapFile).build();
+                    .checkWeights(!noCheck).numerics(Numerics.parse(numerics)).outputType(outputType == null ? null : OutputType.parse(outputType))
+                    .ternaryKernel(TernaryKernel.parse(kernel)).mapFile(mapFile)
+                    .cacheType(CacheType.parse(cacheType)).lowMemory(lowMemory).outputCache(outputCache).build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -68,6 +68,7 @@ class CliTest {
         assertEquals(24, rows, r.out());
         assertTrue(r.out().contains("| 4 | native") && r.out().contains("| q4 | pp8 |") && r.out().contains("| f16 | tg2 x2 sessions |"), r.out());
         assertTrue(r.out().contains("vector") && r.out().contains("native"), r.out());
+        assertTrue(r.out().contains("| roofline | rss |") && r.err().contains("memory after tg2 x2 sessions: resident "), r.err());
         assertEquals(2, run("", "bench", "-m", model.toString(), "--bench-output-types", "q5", "-p", "8", "-n", "0", "--no-roofline").code());
     }
 
@@ -93,6 +94,11 @@ class CliTest {
         assertTrue(r.out().contains("ISAs supported"), r.out());
         assertTrue(r.out().contains("I2_S"), r.out());
         assertTrue(r.out().contains("general.architecture"), r.out());
+        for (String component : new String[] {"weights: ", "f16 table: ", "output copy: ", "kv cache: ", "jvm heap: ", "other: ", "resident: "})
+            assertTrue(r.out().contains("\n" + component), component + " missing in: " + r.out());
+        Run low = run("", "info", "-m", model.toString(), "--low-memory");
+        assertEquals(0, low.code(), low.err());
+        assertTrue(low.out().contains("\nf16 table: 0.0 MiB") && !low.out().contains("\noutput copy: 0.0 MiB"), low.out());
     }
 
     @Test

@@ -107,4 +107,31 @@ class GenerateCommandTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void cacheTypeQ8RunsAndAnUnknownCacheTypeIsAUsageError() {
+        CliTest.Run q8 = generate("-p", "the cat", "-n", "24", "--temp", "0", "--ignore-eos", "--cache-type", "q8");
+        assertEquals(0, q8.code(), q8.err());
+        assertTrue(q8.err().contains("generated: 24 tokens"), q8.err());
+        CliLimitsTest.oneLineError(generate("-p", "x", "--cache-type", "q5"), 2, "cache type");
+        CliLimitsTest.oneLineError(generate("-p", "x", "--cache-type", "q8", "--numerics", "exact"), 2, "cache type f16");
+    }
+
+    @Test
+    void lowMemoryGeneratesTheDefaultsGreedyTextAndCachesTheCopyWhenAsked() {
+        String[] greedy = {"-p", "the cat", "-n", "40", "--temp", "0", "--ignore-eos"};
+        CliTest.Run f16 = generate(greedy);
+        assertEquals(0, f16.code(), f16.err());
+        String[] low = java.util.Arrays.copyOf(greedy, greedy.length + 2);
+        low[greedy.length] = "--low-memory";
+        low[greedy.length + 1] = "--output-cache";
+        Path cache = dir.resolve("tiny.gguf.q4.b4j-output");
+        for (int run = 0; run < 2; run++) { // makes the cache, then reads it
+            CliTest.Run r = generate(low);
+            assertEquals(0, r.code(), r.err());
+            assertEquals(f16.out(), r.out(), "run " + run + ": greedy text as with the F16 table in memory");
+            assertTrue(java.nio.file.Files.isRegularFile(cache), "the q4 copy is cached beside the model");
+        }
+        CliLimitsTest.oneLineError(generate("-p", "x", "--low-memory", "--output-type", "f16"), 2, "low memory");
+    }
 }

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.IntStream;
 
 /**
  * A GGUF v2/v3 file mapped read-only into memory. The header (metadata and tensor infos) is parsed and
@@ -51,10 +50,12 @@ public final class GgufFile implements AutoCloseable {
     private final Map<String, GgufValueType> types;
     private final List<GgufTensorInfo> tensors;
     private final Map<String, GgufTensorInfo> tensorsByName;
+    private final java.util.Set<String> notLoaded; // tensors whose bytes were left in the file (read on demand)
     private volatile boolean closed;
 
     private GgufFile(Path path, Arena arena, MemorySegment mapping, int version, long alignment, long dataStart,
-                     Map<String, Object> metadata, Map<String, GgufValueType> types, List<GgufTensorInfo> tensors) {
+                     Map<String, Object> metadata, Map<String, GgufValueType> types, List<GgufTensorInfo> tensors,
+                     java.util.Set<String> notLoaded) {
         this.path = path;
         this.arena = arena;
         this.mapping = mapping;
@@ -67,11 +68,20 @@ public final class GgufFile implements AutoCloseable {
         Map<String, GgufTensorInfo> byName = new HashMap<>();
         for (GgufTensorInfo t : tensors) byName.put(t.name(), t);
         this.tensorsByName = byName;
+        this.notLoaded = java.util.Set.copyOf(notLoaded);
     }
 
     /** Maps and parses the file. The mapping lives until {@link #close()}. */
     public static GgufFile open(Path path) throws GgufException, IOException {
-        return load(path, (ch, size, arena) -> ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
+        return open(path, java.util.Set.of());
+    }
+
+    /**
+     * Maps and parses the file; the tensors named in {@code notLoaded} (those present) are refused by {@link #data}:
+     * their rows are to be read from the file on demand ({@link TensorRows}), never through the mapping.
+     */
+    public static GgufFile open(Path path, java.util.Set<String> notLoaded) throws GgufException, IOException {
+        return load(path, (ch, size, arena) -> ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), notLoaded);
     }
 
     /**
@@ -80,11 +90,32 @@ public final class GgufFile implements AutoCloseable {
      * {@code progress} receives the bytes read (stage "reading").
      */
     public static GgufFile read(Path path, ProgressListener progress) throws GgufException, IOException {
-        return load(path, (ch, size, arena) -> {
+        return read(path, progress, java.util.Set.of());
+    }
+
+    /**
+     * Reads the file into anonymous memory except the data of the tensors named in {@code notLoaded}: their pages
+     * are never touched, so they take no memory, and {@link #data} refuses them (their rows are read on demand with
+     * {@link TensorRows}). The header is parsed from a temporary mapping first to find where they lie.
+     */
+    public static GgufFile read(Path path, ProgressListener progress, java.util.Set<String> notLoaded) throws GgufException, IOException {
+        List<long[]> skipped = new ArrayList<>();
+        if (!notLoaded.isEmpty())
+            try (GgufFile header = open(path)) {
+                for (String name : notLoaded)
+                    header.findTensor(name).ifPresent(t -> skipped.add(new long[] {t.dataOffset(), t.byteSize()}));
+            }
+        GgufFile file = load(path, (ch, size, arena) -> {
             MemorySegment memory = AnonymousMemory.allocate(size, arena);
-            readChunks(ch, path, memory, progress);
+            readChunks(ch, path, memory, progress, skipped);
             return memory;
-        });
+        }, notLoaded);
+        for (long[] range : skipped) // the file cannot have changed between the two parses unnoticed
+            if (file.tensors.stream().noneMatch(t -> notLoaded.contains(t.name()) && t.dataOffset() == range[0] && t.byteSize() == range[1])) {
+                file.close();
+                throw new GgufException(path + ": the file changed while it was being loaded");
+            }
+        return file;
     }
 
     /** The bytes of an open file of {@code size} bytes, living as long as {@code arena}. */
@@ -93,28 +124,41 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /** Opens the file, checks it can hold a header, gets its bytes (read-only from here on) and parses them. */
-    private static GgufFile load(Path path, Contents contents) throws GgufException, IOException {
+    private static GgufFile load(Path path, Contents contents, java.util.Set<String> notLoaded) throws GgufException, IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < HEADER_BYTES)
                 throw new GgufException(path + ": file is " + size + " bytes, too small for a GGUF header (" + HEADER_BYTES + ")");
-            return parse(path, arena, contents.of(ch, size, arena).asReadOnly());
+            return parse(path, arena, contents.of(ch, size, arena).asReadOnly(), notLoaded);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
         }
     }
 
-    /** Reads 64 MiB chunks on all processors: faulting in and filling fresh pages is CPU work, not only I/O. */
-    private static void readChunks(FileChannel ch, Path path, MemorySegment memory, ProgressListener progress) throws IOException {
+    /**
+     * Reads 64 MiB chunks on all processors (faulting in and filling fresh pages is CPU work, not only I/O), leaving
+     * out the skipped [offset, length] ranges.
+     */
+    private static void readChunks(FileChannel ch, Path path, MemorySegment memory, ProgressListener progress,
+            List<long[]> skipped) throws IOException {
         final long size = memory.byteSize(), chunk = 64L << 20;
-        int chunks = (int) ((size + chunk - 1) / chunk);
+        List<long[]> pieces = new ArrayList<>(); // [at, length] of the bytes to read
+        List<long[]> gaps = new ArrayList<>(skipped);
+        gaps.sort(Comparator.comparingLong(r -> r[0]));
+        long from = 0;
+        for (long[] gap : gaps) {
+            for (long at = from; at < gap[0]; at += chunk) pieces.add(new long[] {at, Math.min(chunk, gap[0] - at)});
+            from = Math.max(from, gap[0] + gap[1]);
+        }
+        for (long at = from; at < size; at += chunk) pieces.add(new long[] {at, Math.min(chunk, size - at)});
+        long total = pieces.stream().mapToLong(p -> p[1]).sum();
         AtomicLong done = new AtomicLong();
         try {
-            IntStream.range(0, chunks).parallel().forEach(i -> {
-                long at = i * chunk;
-                ByteBuffer buf = memory.asSlice(at, Math.min(chunk, size - at)).asByteBuffer();
+            pieces.parallelStream().forEach(piece -> {
+                long at = piece[0];
+                ByteBuffer buf = memory.asSlice(at, piece[1]).asByteBuffer();
                 try {
                     while (buf.hasRemaining())
                         if (ch.read(buf, at + buf.position()) < 0)
@@ -123,15 +167,15 @@ public final class GgufFile implements AutoCloseable {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                long total = done.addAndGet(buf.capacity());
-                synchronized (progress) { progress.progress("reading", total, size); }
+                long read = done.addAndGet(buf.capacity());
+                synchronized (progress) { progress.progress("reading", read, total); }
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
     }
 
-    private static GgufFile parse(Path path, Arena arena, MemorySegment mapping) throws GgufException {
+    private static GgufFile parse(Path path, Arena arena, MemorySegment mapping, java.util.Set<String> notLoaded) throws GgufException {
         GgufReader in = new GgufReader(mapping);
         int magic = in.u32("magic");
         if (magic != MAGIC) throw GgufException.at(0, "bad magic 0x" + Integer.toHexString(magic) + ", not a GGUF file");
@@ -160,7 +204,7 @@ public final class GgufFile implements AutoCloseable {
             throw GgufException.at(in.position(), "data section would start at " + dataStart + ", past the end of the file");
         List<GgufTensorInfo> tensors = placeTensors(raw, dataStart, mapping.byteSize());
         assert infosStart <= dataStart;
-        return new GgufFile(path, arena, mapping, version, alignment, dataStart, metadata, types, tensors);
+        return new GgufFile(path, arena, mapping, version, alignment, dataStart, metadata, types, tensors, notLoaded);
     }
 
     /** Rejects counts that cannot fit in the file, before anything is allocated for them. */
@@ -467,7 +511,14 @@ public final class GgufFile implements AutoCloseable {
         checkOpen();
         GgufTensorInfo own = tensorsByName.get(t.name());
         if (own == null || !own.equals(t)) throw new IllegalArgumentException("tensor " + t + " does not belong to " + path);
+        if (notLoaded.contains(t.name()))
+            throw new IllegalStateException("tensor '" + t.name() + "' was left in the file (read its rows on demand)");
         return mapping.asSlice(t.dataOffset(), t.byteSize());
+    }
+
+    /** Whether the tensor's bytes are in memory ({@link #data} works), not left in the file. */
+    public boolean loaded(GgufTensorInfo t) {
+        return !notLoaded.contains(t.name());
     }
 
     /** The per-tensor scale of an I2_S tensor: the first float of its 32-byte tail. */

@@ -17,8 +17,12 @@ final class Attention {
 
     private final ModelConfig c;
     private final int maxTokens, contextLength;
-    /** Per KV head: converted tile, F16-rounded queries and scores for [group][token][position]. */
+    /**
+     * Per KV head: converted tile, F16-rounded queries, outputs. Scores for [group][token][position] grow with the
+     * positions in use (rows of {@link #span} cells), like the KV cache, instead of being sized for the context.
+     */
     private final float[][] tile, queries, scores, outputs, dots;
+    private final int[] span;
     /** Exact mode only (allocated on first use): K rows and transposed V of a KV head, padded to 32 positions. */
     private float[][] exactKeys, exactValuesT, exactRow, exactAcc;
 
@@ -29,7 +33,8 @@ final class Attention {
         int g = c.groupSize(), hd = c.headDim();
         tile = new float[c.kvHeads()][TILE * hd];
         queries = new float[c.kvHeads()][g * maxTokens * hd];
-        scores = new float[c.kvHeads()][g * maxTokens * contextLength];
+        scores = new float[c.kvHeads()][];
+        span = new int[c.kvHeads()];
         outputs = new float[c.kvHeads()][hd];
         dots = new float[c.kvHeads()][4];
     }
@@ -41,6 +46,7 @@ final class Attention {
     void run(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int first, int pos, int tokens) {
         if (tokens > maxTokens || pos + tokens > contextLength) throw new IllegalStateException("attention batch exceeds its buffers");
         int g = c.groupSize(), hd = c.headDim(), dim = c.dim(), end = pos + tokens;
+        int stride = scoreSpan(kvHead, end);
         float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead], d4 = dots[kvHead];
         float scale = 1.0f / (float) Math.sqrt(hd);
 
@@ -58,7 +64,7 @@ final class Attention {
             for (int h = 0; h < g; h++)
                 for (int t = 0; t < tokens; t++) {
                     int visible = Math.min(n, pos + t + 1 - j0); // causal: position pos+t sees [0, pos+t]
-                    int row = (h * tokens + t), at = row * contextLength + j0, j = 0;
+                    int row = (h * tokens + t), at = row * stride + j0, j = 0;
                     for (; j + 4 <= visible; j += 4) { // four keys per pass: four FMA chains share the query loads
                         Ops.dot4(qs, row * hd, kv, j * hd, hd, hd, d4);
                         for (int u = 0; u < 4; u++) sc[at + j + u] = d4[u] * scale;
@@ -67,7 +73,7 @@ final class Attention {
                 }
         }
 
-        for (int row = 0; row < g * tokens; row++) softmaxToF16(sc, row * contextLength, pos + row % tokens + 1);
+        for (int row = 0; row < g * tokens; row++) softmaxToF16(sc, row * stride, pos + row % tokens + 1);
 
         // out = P·V, again a V tile at a time
         for (int h = 0; h < g; h++)
@@ -84,13 +90,22 @@ final class Attention {
                     if (visible <= 0) continue;
                     long dst = (long) (first + t) * dim + (long) (kvHead * g + h) * hd;
                     for (int d = 0; d < hd; d++) o[d] = out.getAtIndex(JAVA_FLOAT_UNALIGNED, dst + d);
-                    int row = (h * tokens + t) * contextLength + j0;
+                    int row = (h * tokens + t) * stride + j0;
                     int j = 0;
                     for (; j + 4 <= visible; j += 4) Ops.axpy4(sc[row + j], sc[row + j + 1], sc[row + j + 2], sc[row + j + 3], kv, j * hd, hd, o, hd);
                     for (; j < visible; j++) Ops.axpy(sc[row + j], kv, j * hd, o, hd);
                     for (int d = 0; d < hd; d++) out.setAtIndex(JAVA_FLOAT_UNALIGNED, dst + d, o[d]);
                 }
         }
+    }
+
+    /** The row length of kvHead's scores for a batch ending at position end, growing its array in KV-cache blocks. */
+    private int scoreSpan(int kvHead, int end) {
+        if (span[kvHead] < end) {
+            span[kvHead] = Math.min(contextLength, (end + KvCache.BLOCK - 1) / KvCache.BLOCK * KvCache.BLOCK);
+            scores[kvHead] = new float[c.groupSize() * maxTokens * span[kvHead]];
+        }
+        return span[kvHead];
     }
 
     /**

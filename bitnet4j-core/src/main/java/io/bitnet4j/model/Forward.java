@@ -57,7 +57,7 @@ final class Forward implements AutoCloseable {
     private final LogitsTask logitsTask = new LogitsTask();
 
     // activations, [capacity][width] each
-    private final MemorySegment x, xb, q, k, v, att, proj, gate, up, h16, logits;
+    private final MemorySegment x, xb, q, k, v, att, proj, gate, up, h16, logits, embeddingRow;
     private final MemorySegment act8, actScale, actSum;
     private final float[] cos, sin;
     private final float thetaScale;
@@ -85,6 +85,7 @@ final class Forward implements AutoCloseable {
         k = floats(capacity * kv); v = floats(capacity * kv);
         gate = floats((long) capacity * f); up = floats((long) capacity * f);
         h16 = arena.allocate(2L * capacity * d, 64);
+        embeddingRow = arena.allocate(2L * d, 64);
         logits = floats((long) logitRows * c.vocabSize());
         act8 = arena.allocate((long) capacity * Math.max(d, f), 64);
         actScale = floats(capacity);
@@ -204,12 +205,12 @@ final class Forward implements AutoCloseable {
         model.parallel().forRange(count, grain, task);
     }
 
-    /** x[t] = float(token_embd[token]), an exact F16 to F32 conversion. */
+    /** x[t] = float(token_embd[token]), an exact F16 to F32 conversion (the row copied from memory or read from the file). */
     private void embed(int token, int t) {
-        MemorySegment table = model.weights().embedding().data();
-        long src = (long) token * c.dim(), dst = (long) t * c.dim();
+        model.embeddingRows().read(token, 1, embeddingRow, 0);
+        long dst = (long) t * c.dim();
         for (int i = 0; i < c.dim(); i++)
-            x.setAtIndex(JAVA_FLOAT, dst + i, Float.float16ToFloat(table.getAtIndex(JAVA_SHORT_UNALIGNED, src + i)));
+            x.setAtIndex(JAVA_FLOAT, dst + i, Float.float16ToFloat(embeddingRow.getAtIndex(JAVA_SHORT_UNALIGNED, i)));
     }
 
     /**
@@ -256,9 +257,8 @@ final class Forward implements AutoCloseable {
         long base = (long) i * c.vocabSize();
         Ops.topK(logits, base, c.vocabSize(), candidates, candidateValues);
         int d = c.dim();
-        MemorySegment table = model.weights().output().data();
-        for (int j = 0; j < rescored; j++)
-            MemorySegment.copy(table, 2L * candidates[j] * d, candidateRows.data(), 2L * j * d, 2L * d);
+        F16Rows table = model.outputRows(); // in memory, or (low memory) 64 positional reads of one row each
+        for (int j = 0; j < rescored; j++) table.read(candidates[j], 1, candidateRows.data(), 2L * j * d);
         kernels.f16Gemm(candidateRows, h16Rows[i], 1, candidateLogits, rescored, 0, rescored);
         for (int j = 0; j < rescored; j++)
             logits.setAtIndex(JAVA_FLOAT, base + candidates[j], candidateLogits.getAtIndex(JAVA_FLOAT, j));

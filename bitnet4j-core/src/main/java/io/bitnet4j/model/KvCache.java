@@ -1,59 +1,239 @@
 package io.bitnet4j.model;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The F16 key/value cache of one session: per layer, K and V rows of kvDim values for every position, in
- * position-major order (row j at j*kvDim). F16, as bitnet.cpp stores it: halves the memory, and the
- * rounding is part of the model's numerics.
+ * The key/value cache of one session: per layer, K and V rows of kvDim values per position, in position-major
+ * order. Memory grows with the positions actually used: a layer holds its rows in blocks of {@link #BLOCK}
+ * positions, each allocated when the first of its positions is stored, so a 200-token chat at context 4096
+ * holds one block per layer, not 16. F16 by default, as bitnet.cpp stores it (the rounding is part of the
+ * model's numerics), or 8-bit with a scale per 32 values ({@link CacheType#Q8}).
  */
 final class KvCache {
 
-    /** K and V of one layer. */
-    static final class Layer {
-        private final short[] keys, values;
-        private final int kvDim, headDim;
+    /** Positions per allocation. 256 x 640 (2B4T's kvDim) x 2 bytes = 320 KiB per K or V block. */
+    static final int BLOCK = 256;
+    private static final int BLOCK_SHIFT = 8;
 
-        Layer(int contextLength, int kvDim, int headDim) {
-            this.keys = new short[contextLength * kvDim];
-            this.values = new short[contextLength * kvDim];
+    /** K and V of one layer: whole-context addressing over blocks allocated on demand. */
+    abstract static class Layer {
+        final int contextLength, kvDim, headDim;
+        private final java.util.function.LongConsumer held;
+
+        Layer(int contextLength, int kvDim, int headDim, java.util.function.LongConsumer held) {
+            this.contextLength = contextLength;
             this.kvDim = kvDim;
             this.headDim = headDim;
+            this.held = held;
         }
 
-        /** Stores the (rotated) K row and the V row of one position, rounding to F16. */
+        /** Stores the (rotated) K row and the V row of one position. */
+        abstract void store(int pos, MemorySegment k, long kOff, MemorySegment v, long vOff);
+
+        /** K of positions [from, from+n) of one KV head as floats, dst[j*headDim + d]; the positions must be stored. */
+        abstract void keys(int from, int n, int kvHead, float[] dst);
+
+        abstract void values(int from, int n, int kvHead, float[] dst);
+
+        /** Drops the blocks holding only positions at or after {@code position}. */
+        abstract void release(int position);
+
+        /** Positions in block b (the last block may be short). */
+        final int blockLength(int b) {
+            return Math.min(BLOCK, contextLength - b * BLOCK);
+        }
+
+        final void checkPosition(int pos) {
+            if (pos < 0 || pos >= contextLength)
+                throw new IndexOutOfBoundsException("position " + pos + " outside the cache's context of " + contextLength);
+        }
+
+        final void counted(long bytes) {
+            held.accept(bytes);
+        }
+    }
+
+    /** F16 rows: what bitnet.cpp keeps, 2 bytes per value. */
+    static final class F16Layer extends Layer {
+        private final short[][] keys, values;
+
+        F16Layer(int contextLength, int kvDim, int headDim, java.util.function.LongConsumer held) {
+            super(contextLength, kvDim, headDim, held);
+            int blocks = (contextLength + BLOCK - 1) / BLOCK;
+            keys = new short[blocks][];
+            values = new short[blocks][];
+        }
+
+        @Override
         void store(int pos, MemorySegment k, long kOff, MemorySegment v, long vOff) {
-            Ops.toF16(k, kOff, keys, pos * kvDim, kvDim);
-            Ops.toF16(v, vOff, values, pos * kvDim, kvDim);
+            checkPosition(pos);
+            int b = pos >>> BLOCK_SHIFT, at = (pos & (BLOCK - 1)) * kvDim;
+            if (keys[b] == null) {
+                keys[b] = new short[blockLength(b) * kvDim];
+                values[b] = new short[blockLength(b) * kvDim];
+                counted(4L * blockLength(b) * kvDim);
+            }
+            Ops.toF16(k, kOff, keys[b], at, kvDim);
+            Ops.toF16(v, vOff, values[b], at, kvDim);
         }
 
-        /** Converts K of positions [from, from+n) of one KV head to floats, dst[j*headDim + d]. */
+        @Override
         void keys(int from, int n, int kvHead, float[] dst) {
             convert(keys, from, n, kvHead, dst);
         }
 
+        @Override
         void values(int from, int n, int kvHead, float[] dst) {
             convert(values, from, n, kvHead, dst);
         }
 
-        private void convert(short[] src, int from, int n, int kvHead, float[] dst) {
-            for (int j = 0; j < n; j++) Ops.fromF16(src, (from + j) * kvDim + kvHead * headDim, dst, j * headDim, headDim);
+        private void convert(short[][] src, int from, int n, int kvHead, float[] dst) {
+            for (int j = 0; j < n; j++) {
+                int pos = from + j;
+                Ops.fromF16(src[pos >>> BLOCK_SHIFT], (pos & (BLOCK - 1)) * kvDim + kvHead * headDim, dst, j * headDim, headDim);
+            }
+        }
+
+        @Override
+        void release(int position) {
+            for (int b = (position + BLOCK - 1) >>> BLOCK_SHIFT; b < keys.length; b++)
+                if (keys[b] != null) {
+                    counted(-4L * blockLength(b) * kvDim);
+                    keys[b] = null;
+                    values[b] = null;
+                }
+        }
+    }
+
+    /**
+     * 8-bit rows in groups of {@link #Q8_GROUP} values, each with an F16 scale: llama.cpp's q8_0 block
+     * (d = max|x| / 127, q = round(x / d) half away from zero, x' = q * d).
+     */
+    static final class Q8Layer extends Layer {
+        static final int Q8_GROUP = 32;
+        private final byte[][] keys, values;
+        private final short[][] keyScales, valueScales;
+        private final int groups; // per row
+
+        Q8Layer(int contextLength, int kvDim, int headDim, java.util.function.LongConsumer held) {
+            super(contextLength, kvDim, headDim, held);
+            if (headDim % Q8_GROUP != 0)
+                throw new IllegalArgumentException("the q8 cache needs a head size that is a multiple of " + Q8_GROUP + ", got " + headDim);
+            int blocks = (contextLength + BLOCK - 1) / BLOCK;
+            keys = new byte[blocks][];
+            values = new byte[blocks][];
+            keyScales = new short[blocks][];
+            valueScales = new short[blocks][];
+            groups = kvDim / Q8_GROUP;
+        }
+
+        @Override
+        void store(int pos, MemorySegment k, long kOff, MemorySegment v, long vOff) {
+            checkPosition(pos);
+            int b = pos >>> BLOCK_SHIFT, row = pos & (BLOCK - 1);
+            if (keys[b] == null) {
+                int n = blockLength(b);
+                keys[b] = new byte[n * kvDim];
+                values[b] = new byte[n * kvDim];
+                keyScales[b] = new short[n * groups];
+                valueScales[b] = new short[n * groups];
+                counted(2L * n * (kvDim + 2L * groups));
+            }
+            quantize(k, kOff, keys[b], keyScales[b], row);
+            quantize(v, vOff, values[b], valueScales[b], row);
+        }
+
+        private void quantize(MemorySegment src, long off, byte[] codes, short[] scales, int row) {
+            for (int g = 0; g < groups; g++) {
+                long from = off + (long) g * Q8_GROUP;
+                float max = 0;
+                for (int i = 0; i < Q8_GROUP; i++) max = Math.max(max, Math.abs(src.getAtIndex(JAVA_FLOAT_UNALIGNED, from + i)));
+                float d = max / 127f, id = d != 0 ? 1f / d : 0f;
+                int at = row * kvDim + g * Q8_GROUP;
+                for (int i = 0; i < Q8_GROUP; i++) codes[at + i] = (byte) roundHalfAway(src.getAtIndex(JAVA_FLOAT_UNALIGNED, from + i) * id);
+                scales[row * groups + g] = Float.floatToFloat16(d);
+            }
+        }
+
+        /** C's roundf: halves away from zero. */
+        static int roundHalfAway(float x) {
+            return (int) Math.copySign(Math.floor(Math.abs(x) + 0.5f), x);
+        }
+
+        @Override
+        void keys(int from, int n, int kvHead, float[] dst) {
+            convert(keys, keyScales, from, n, kvHead, dst);
+        }
+
+        @Override
+        void values(int from, int n, int kvHead, float[] dst) {
+            convert(values, valueScales, from, n, kvHead, dst);
+        }
+
+        private void convert(byte[][] codes, short[][] scales, int from, int n, int kvHead, float[] dst) {
+            int perHead = headDim / Q8_GROUP;
+            for (int j = 0; j < n; j++) {
+                int pos = from + j, b = pos >>> BLOCK_SHIFT, row = pos & (BLOCK - 1);
+                byte[] q = codes[b];
+                short[] s = scales[b];
+                for (int g = 0; g < perHead; g++) {
+                    float d = Float.float16ToFloat(s[row * groups + kvHead * perHead + g]);
+                    int at = row * kvDim + kvHead * headDim + g * Q8_GROUP, out = j * headDim + g * Q8_GROUP;
+                    for (int i = 0; i < Q8_GROUP; i++) dst[out + i] = q[at + i] * d;
+                }
+            }
+        }
+
+        @Override
+        void release(int position) {
+            for (int b = (position + BLOCK - 1) >>> BLOCK_SHIFT; b < keys.length; b++)
+                if (keys[b] != null) {
+                    counted(-2L * blockLength(b) * (kvDim + 2L * groups));
+                    keys[b] = null;
+                    values[b] = null;
+                    keyScales[b] = null;
+                    valueScales[b] = null;
+                }
         }
     }
 
     private final Layer[] layers;
+    private final AtomicLong held = new AtomicLong();
 
-    KvCache(ModelConfig c, int contextLength) {
+    /** A cache whose allocations are also added to {@code total} (the model's count over its sessions). */
+    KvCache(ModelConfig c, int contextLength, CacheType type, AtomicLong total) {
+        java.util.function.LongConsumer held = n -> {
+            this.held.addAndGet(n);
+            total.addAndGet(n);
+        };
         layers = new Layer[c.layers()];
-        for (int i = 0; i < layers.length; i++) layers[i] = new Layer(contextLength, c.kvDim(), c.headDim());
+        for (int i = 0; i < layers.length; i++)
+            layers[i] = switch (type) {
+                case F16 -> new F16Layer(contextLength, c.kvDim(), c.headDim(), held);
+                case Q8 -> new Q8Layer(contextLength, c.kvDim(), c.headDim(), held);
+            };
     }
 
     Layer layer(int i) {
         return layers[i];
     }
 
-    /** Bytes held: 2 (K, V) x layers x context x kvDim x 2 bytes. */
-    static long bytes(ModelConfig c, int contextLength) {
-        return 4L * c.layers() * contextLength * c.kvDim();
+    /** Bytes of K and V rows allocated now (any thread may ask). */
+    long bytes() {
+        return held.get();
+    }
+
+    /** Frees the blocks holding only positions at or after {@code position} (after a truncation or reset). */
+    void release(int position) {
+        for (Layer l : layers) l.release(position);
+    }
+
+    /** Bytes a full cache would hold: K and V, per layer and position kvDim values of 2 bytes (F16) or 1 + 2/32 (q8). */
+    static long bytes(ModelConfig c, int contextLength, CacheType type) {
+        long perRow = type == CacheType.F16 ? 2L * c.kvDim() : c.kvDim() + 2L * (c.kvDim() / Q8Layer.Q8_GROUP);
+        return 2 * perRow * c.layers() * contextLength;
     }
 }

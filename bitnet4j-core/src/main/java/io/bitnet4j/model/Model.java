@@ -43,10 +43,18 @@ public final class Model implements AutoCloseable {
      *                       the greedy token stays the F16 path's
      * @param ternaryKernel  multiply-add on I2_S, or a lookup-table kernel over a copy repacked at load
      * @param mapFile        map the file instead of reading it into (huge-page) memory
+     * @param cacheType      how sessions store K and V: {@link CacheType#F16} (bitnet.cpp's numerics) or 8-bit
+     * @param lowMemory      keep the F16 embedding / output table in the file: its rows are read on demand (the
+     *                       embedding row of each token, the best rows to rescore), the vocabulary is ranked with the
+     *                       quantized copy (output type q4 unless i8 is asked for); greedy output stays the F16 path's
+     * @param outputCache    keep the quantized output copy in a checked cache file beside the model
+     *                       ({@code <model>.<type>.b4j-output}) instead of quantizing at every load
      */
     public record Options(int threads, Backend backend, Isa isa, int contextLength, int batchSize, boolean checkWeights,
-            Numerics numerics, OutputType outputType, TernaryKernel ternaryKernel, boolean mapFile) {
+            Numerics numerics, OutputType outputType, TernaryKernel ternaryKernel, boolean mapFile, CacheType cacheType,
+            boolean lowMemory, boolean outputCache) {
         public Options {
+            java.util.Objects.requireNonNull(cacheType, "cacheType");
             java.util.Objects.requireNonNull(backend, "backend");
             java.util.Objects.requireNonNull(isa, "isa");
             java.util.Objects.requireNonNull(numerics, "numerics");
@@ -67,8 +75,17 @@ public final class Model implements AutoCloseable {
                 throw new IllegalArgumentException("the tl2 kernel has no " + isa.id() + " version (it runs on scalar and avx2)");
             if (isa != Isa.BEST && ternaryKernel == TernaryKernel.TL1 && isa != Isa.SCALAR && isa != Isa.NEON && isa != Isa.NEON_DOTPROD)
                 throw new IllegalArgumentException("the tl1 kernel has no " + isa.id() + " version (it runs on scalar, neon and neon-dotprod)");
+            if (lowMemory && numerics == Numerics.EXACT)
+                throw new IllegalArgumentException("exact numerics need the F16 output projection in memory: not with low memory");
+            if (lowMemory && outputType == OutputType.F16)
+                throw new IllegalArgumentException("low memory ranks the vocabulary with a quantized copy of the output projection: "
+                        + "use output type q4 or i8, not f16");
+            if (outputCache && outputType == OutputType.F16)
+                throw new IllegalArgumentException("the output cache holds the quantized output copy: use output type q4 or i8, not f16");
             if (numerics == Numerics.EXACT && outputType != OutputType.F16)
                 throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16, not " + outputType.id());
+            if (numerics == Numerics.EXACT && cacheType != CacheType.F16)
+                throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 KV cache: use cache type f16, not " + cacheType.id());
         }
 
         private static boolean runsNative(Backend b) {
@@ -87,7 +104,8 @@ public final class Model implements AutoCloseable {
         /** A builder holding these options, to change some of them. */
         public Builder toBuilder() {
             return new Builder().threads(threads).backend(backend).isa(isa).contextLength(contextLength).batchSize(batchSize)
-                    .checkWeights(checkWeights).numerics(numerics).outputType(outputType).ternaryKernel(ternaryKernel).mapFile(mapFile);
+                    .checkWeights(checkWeights).numerics(numerics).outputType(outputType).ternaryKernel(ternaryKernel).mapFile(mapFile).cacheType(cacheType)
+                    .lowMemory(lowMemory).outputCache(outputCache);
         }
 
         /** Collects options; {@link #build()} checks them together and names what does not fit. */
@@ -95,10 +113,11 @@ public final class Model implements AutoCloseable {
             private int threads, contextLength, batchSize = 64;
             private Backend backend = Backend.AUTO;
             private Isa isa = Isa.BEST;
-            private boolean checkWeights = true, mapFile;
+            private boolean checkWeights = true, mapFile, lowMemory, outputCache;
             private Numerics numerics = Numerics.FAST;
-            private OutputType outputType = OutputType.F16;
+            private OutputType outputType; // null: f16, or q4 with low memory
             private TernaryKernel ternaryKernel = TernaryKernel.AUTO;
+            private CacheType cacheType = CacheType.F16;
 
             private Builder() {}
 
@@ -109,13 +128,19 @@ public final class Model implements AutoCloseable {
             public Builder batchSize(int n) { batchSize = n; return this; }
             public Builder checkWeights(boolean check) { checkWeights = check; return this; }
             public Builder numerics(Numerics n) { numerics = n; return this; }
+            /** null: the default, f16, or q4 with low memory. */
             public Builder outputType(OutputType t) { outputType = t; return this; }
             public Builder ternaryKernel(TernaryKernel k) { ternaryKernel = k; return this; }
             public Builder mapFile(boolean map) { mapFile = map; return this; }
+            public Builder cacheType(CacheType t) { cacheType = t; return this; }
+            public Builder lowMemory(boolean low) { lowMemory = low; return this; }
+            public Builder outputCache(boolean cache) { outputCache = cache; return this; }
 
             /** The options; IllegalArgumentException names a value out of range or a combination that cannot run. */
             public Options build() {
-                return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, numerics, outputType, ternaryKernel, mapFile);
+                return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, numerics,
+                        outputType != null ? outputType : lowMemory ? OutputType.Q4 : OutputType.F16, ternaryKernel, mapFile, cacheType,
+                        lowMemory, outputCache);
             }
         }
     }
@@ -132,11 +157,15 @@ public final class Model implements AutoCloseable {
     private final Arena arena; // load-time copies: repacked ternary weights, quantized output projection
     private final I8Matrix outputI8; // the int8 output projection when options.outputType() is I8, else null
     private final Q4Matrix outputQ4; // the 4-bit one when it is Q4, else null
+    private final String outputSource; // how the quantized copy was obtained (made at load, read from the cache)
+    private final F16Rows embeddingRows, outputRows; // the F16 rows, from memory or (low memory) from the file
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** KV cache bytes of this model's sessions (each cache adds and removes its blocks). */
+    final java.util.concurrent.atomic.AtomicLong kvBytes = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     private Model(GgufFile gguf, ModelConfig config, Weights weights, Kernels kernels, Parallel parallel, Options options,
-            Arena arena, I8Matrix outputI8, Q4Matrix outputQ4) {
+            Arena arena, OutputCopy.Made copy, F16Rows embeddingRows, F16Rows outputRows) {
         this.gguf = gguf;
         this.config = config;
         this.weights = weights;
@@ -144,8 +173,11 @@ public final class Model implements AutoCloseable {
         this.parallel = parallel;
         this.options = options;
         this.arena = arena;
-        this.outputI8 = outputI8;
-        this.outputQ4 = outputQ4;
+        this.outputI8 = copy == null ? null : copy.i8();
+        this.outputQ4 = copy == null ? null : copy.q4();
+        this.outputSource = copy == null ? null : copy.source();
+        this.embeddingRows = embeddingRows;
+        this.outputRows = outputRows;
     }
 
     public static Model load(Path path) throws IOException {
@@ -165,9 +197,12 @@ public final class Model implements AutoCloseable {
         java.util.Objects.requireNonNull(progress, "progress");
         // Read into huge pages by default: decode streams every weight once per token, and 2 MiB pages made it
         // 8-16 % faster than the page cache's 4 KiB pages (docs/performance.md). Mapping saves the copy.
-        GgufFile gguf = options.mapFile() ? GgufFile.open(path) : GgufFile.read(path, progress);
+        // Low memory leaves the F16 tables in the file: their pages are never read into memory or mapped in.
+        var inFile = options.lowMemory() ? java.util.Set.of(EMBEDDING, OUTPUT) : java.util.Set.<String>of();
+        GgufFile gguf = options.mapFile() ? GgufFile.open(path, inFile) : GgufFile.read(path, progress, inFile);
         Arena arena = Arena.ofShared();
         Parallel parallel = null;
+        F16Rows embeddingRows = null, outputRows = null;
         try {
             ModelConfig config = ModelConfig.fromGguf(gguf);
             Weights stored = Weights.load(gguf, config, progress);
@@ -177,10 +212,16 @@ public final class Model implements AutoCloseable {
             int threads = options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads();
             parallel = new Parallel(threads);
             Weights weights = prepareTernary(stored, kernels, arena, parallel, progress);
-            I8Matrix i8 = options.outputType() == OutputType.I8 ? quantizeI8(stored.output(), kernels, arena, parallel, progress) : null;
-            Q4Matrix q4 = options.outputType() == OutputType.Q4 ? quantizeQ4(stored.output(), kernels, arena, parallel, progress) : null;
-            return new Model(gguf, config, weights, kernels, parallel, options, arena, i8, q4);
+            embeddingRows = rows(gguf, EMBEDDING, stored.embedding(), config);
+            boolean tied = gguf.findTensor(OUTPUT).isEmpty();
+            outputRows = tied ? embeddingRows : rows(gguf, OUTPUT, stored.output(), config);
+            OutputCopy.Made copy = options.outputType() == OutputType.F16 ? null
+                    : OutputCopy.make(options.outputType(), outputRows, path, gguf.tensor(tied ? EMBEDDING : OUTPUT).dataOffset(),
+                            options.outputCache(), kernels instanceof NativeBackend, arena, parallel, progress);
+            return new Model(gguf, config, weights, kernels, parallel, options, arena, copy, embeddingRows, outputRows);
         } catch (IOException | RuntimeException | Error e) {
+            if (outputRows != null && outputRows != embeddingRows) outputRows.close();
+            if (embeddingRows != null) embeddingRows.close();
             if (parallel != null) parallel.close();
             arena.close();
             gguf.close();
@@ -215,36 +256,22 @@ public final class Model implements AutoCloseable {
         return stored.withTernary(java.util.List.of(prepared));
     }
 
-    /** The int8 output projection from the F16 table, rows split across the worker threads. */
-    private static I8Matrix quantizeI8(F16Matrix table, Kernels kernels, Arena arena, Parallel parallel, ProgressListener progress) {
-        I8Matrix i8 = I8Matrix.allocate(arena, table.rows(), table.cols());
-        boolean nativePacker = kernels instanceof NativeBackend;
-        forRowChunks(table, parallel, progress, "int8 output projection", (b, e) -> {
-            if (nativePacker) NativeBackend.quantizeI8Rows(table, i8, b, e);
-            else I8Matrix.quantizeRows(table, i8, b, e);
-        });
-        return i8;
+    static final String EMBEDDING = "token_embd.weight", OUTPUT = "output.weight";
+
+    /** The rows of an F16 table: from memory where it was loaded, else read from the file on demand. */
+    private static F16Rows rows(GgufFile gguf, String name, F16Matrix loaded, ModelConfig c) throws IOException {
+        if (loaded != null) return F16Rows.of(loaded);
+        return F16Rows.of(new io.bitnet4j.gguf.TensorRows(gguf, gguf.tensor(name), c.vocabSize(), 2L * c.dim()), c.dim());
     }
 
-    /** The 4-bit output projection from the F16 table, rows split across the worker threads. */
-    private static Q4Matrix quantizeQ4(F16Matrix table, Kernels kernels, Arena arena, Parallel parallel, ProgressListener progress) {
-        Q4Matrix q4 = Q4Matrix.allocate(arena, table.rows(), table.cols());
-        boolean nativePacker = kernels instanceof NativeBackend;
-        forRowChunks(table, parallel, progress, "4-bit output projection", (b, e) -> {
-            if (nativePacker) NativeBackend.quantizeQ4Rows(table, q4, b, e);
-            else Q4Matrix.quantizeRows(table, q4, b, e);
-        });
-        return q4;
+    /** The embedding rows (in memory or read from the file). */
+    F16Rows embeddingRows() {
+        return embeddingRows;
     }
 
-    /** Runs task over the table's rows in chunks of 4096 (split across the workers), reporting each chunk. */
-    private static void forRowChunks(F16Matrix table, Parallel parallel, ProgressListener progress, String stage, Parallel.RangeTask task) {
-        int chunk = 4096;
-        for (int from = 0; from < table.rows(); from += chunk) {
-            int to = Math.min(table.rows(), from + chunk), base = from;
-            parallel.forRange(to - from, 1, (b, e) -> task.run(base + b, base + e));
-            progress.progress(stage, to, table.rows());
-        }
+    /** The output projection's F16 rows (in memory or read from the file). */
+    F16Rows outputRows() {
+        return outputRows;
     }
 
     /** The int8 output projection, or null. */
@@ -360,6 +387,29 @@ public final class Model implements AutoCloseable {
                 : weights.output().data().byteSize();
     }
 
+    /**
+     * Where the process's memory goes now: the model's weights, F16 table, output copy, its sessions' KV caches, the
+     * JVM heap and the rest of the resident set ({@link ResidentMemory}; resident sizes from /proc on Linux).
+     */
+    public ResidentMemory memory() {
+        ensureOpen();
+        long table = 0, notLoaded = 0;
+        for (var t : gguf.tensors()) {
+            boolean f16Table = t.name().equals(EMBEDDING) || t.name().equals(OUTPUT);
+            if (!gguf.loaded(t)) notLoaded += t.byteSize();
+            else if (f16Table) table += t.byteSize();
+        }
+        long repacked = 0;
+        if (!kernels.ternaryKernel().equals("i2s")) for (var t : Weights.ternaryTensors(weights)) repacked += t.getValue().byteSize();
+        long weightBytes = gguf.fileSize() - notLoaded - table + repacked;
+        long copy = outputI8 != null || outputQ4 != null ? outputBytes() : 0;
+        long kv = kvBytes.get();
+        long heap = Math.max(0, java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() - kv);
+        long resident = io.bitnet4j.util.ProcessMemory.resident(), peak = io.bitnet4j.util.ProcessMemory.peakResident();
+        long other = resident < 0 ? -1 : Math.max(0, resident - weightBytes - table - copy - kv - heap);
+        return new ResidentMemory(weightBytes, table, copy, kv, heap, other, resident, peak);
+    }
+
     /** A new session with the default context length. */
     public Session newSession() {
         return newSession(options.contextLength() == 0 ? Math.min(config.contextLength(), 4096) : options.contextLength());
@@ -404,10 +454,17 @@ public final class Model implements AutoCloseable {
         m.put("kernels", kernelsDescription());
         m.put("threads", Integer.toString(parallel.threads()));
         m.put("numerics", options.numerics() == Numerics.EXACT ? "exact (ggml AVX2 summation order)" : "fast");
-        String outputTensor = weights.output() == weights.embedding() ? "token_embd, tied" : "output.weight";
-        m.put("output projection", (outputI8 != null ? "int8, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16"
-                : outputQ4 != null ? "4-bit, a scale per row (made at load), top " + Forward.RESCORED + " rescored in F16" : "F16 (as stored)")
+        String outputTensor = gguf.findTensor(OUTPUT).isEmpty() ? "token_embd, tied" : "output.weight";
+        String rescored = ", top " + Forward.RESCORED + " rescored in F16" + (outputRows.inMemory() == null ? " read from the file" : "");
+        m.put("output projection", (outputI8 != null ? "int8, a scale per row (" + outputSource + ")" + rescored
+                : outputQ4 != null ? "4-bit, a scale per row (" + outputSource + ")" + rescored : "F16 (as stored)")
                 + " (" + outputTensor + ")");
+        if (options.lowMemory()) m.put("low memory", "F16 rows read from the file on demand (embedding of each token, rescored rows)");
+        int context = options.contextLength() == 0 ? Math.min(config.contextLength(), 4096) : Math.min(options.contextLength(), config.contextLength());
+        double full = KvCache.bytes(config, context, options.cacheType()) / 1048576.0;
+        m.put("kv cache", String.format(java.util.Locale.ROOT, "%s, grows in blocks of %d positions (%.1f MiB each), %.1f MiB at context %d",
+                options.cacheType() == CacheType.F16 ? "F16" : "8-bit with an F16 scale per 32 values (q8_0)", KvCache.BLOCK,
+                full * KvCache.BLOCK / context, full, context));
         return m;
     }
 
@@ -418,6 +475,8 @@ public final class Model implements AutoCloseable {
             if (closed) return;
             closed = true;
             parallel.close();
+            if (outputRows != embeddingRows) outputRows.close();
+            embeddingRows.close();
             gguf.close();
             arena.close();
         } finally {

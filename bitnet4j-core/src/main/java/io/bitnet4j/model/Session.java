@@ -39,7 +39,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("context length " + contextLength + " is too large for one KV cache array");
         this.contextLength = contextLength;
         this.batch = batch;
-        this.cache = new KvCache(c, contextLength);
+        this.cache = new KvCache(c, contextLength, model.options().cacheType(), model.kvBytes);
         this.attention = new Attention(c, batch, contextLength);
         this.logitRows = new int[batch];
         this.logits = new float[c.vocabSize()];
@@ -62,6 +62,14 @@ public final class Session implements AutoCloseable {
         return model;
     }
 
+    /**
+     * Bytes the KV cache holds now: it grows in blocks of positions as they are first used and keeps them through
+     * {@link #reset} and {@link #truncate} (the next positions reuse them); {@link #close} frees them.
+     */
+    public long cacheBytes() {
+        return cache.bytes();
+    }
+
     /** Forgets everything: the next token goes to position 0. */
     public void reset() {
         truncate(0);
@@ -74,7 +82,7 @@ public final class Session implements AutoCloseable {
             ensureOpen();
             if (newPosition < 0 || newPosition > position)
                 throw new IllegalArgumentException("cannot truncate to " + newPosition + ": session is at position " + position);
-            position = newPosition;
+            position = newPosition; // the cache keeps its blocks: the positions will be used again without allocating
         } finally {
             lock.unlock();
         }
@@ -185,6 +193,7 @@ public final class Session implements AutoCloseable {
             if (closed) return;
             closed = true;
             if (forward != null) forward.close();
+            cache.release(0); // the model's count of KV bytes drops now, not when the collector runs
         } finally {
             lock.unlock();
         }

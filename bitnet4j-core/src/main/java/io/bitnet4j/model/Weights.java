@@ -21,9 +21,10 @@ import java.util.regex.Pattern;
  * type and shape is checked against the config before use, and tensors the architecture has no place for are
  * refused by name rather than ignored.
  *
- * @param embedding   token_embd.weight, F16 [vocab][dim]
+ * @param embedding   token_embd.weight, F16 [vocab][dim]; null when it was left in the file (low memory: its
+ *                    rows are read on demand)
  * @param output      the output projection, F16 [vocab][dim]: output.weight where the architecture has one and
- *                    the file carries it, else the embedding (tied)
+ *                    the file carries it, else the embedding (tied); null when left in the file
  * @param outputNorm  output_norm.weight, F32 [dim]
  * @param ropeFactors per rotated pair, the divisor of its RoPE angle: rope_freqs.weight (LLaMA-3.1-style
  *                    frequency factors) where the file carries it, else all 1
@@ -151,7 +152,8 @@ public record Weights(F16Matrix embedding, F16Matrix output, MemorySegment outpu
         if (type != GgufType.F16)
             throw new GgufException("tensor '" + name + "' has type " + type + ": bitnet4j reads the embedding and the output "
                     + "projection as F16 only (as bitnet.cpp's I2_S conversion writes them); re-quantize with F16 for them");
-        return new F16Matrix(gguf.data(tensor(gguf, name, GgufType.F16, cols, rows)), rows, cols);
+        GgufTensorInfo t = tensor(gguf, name, GgufType.F16, cols, rows);
+        return gguf.loaded(t) ? new F16Matrix(gguf.data(t), rows, cols) : null; // null: left in the file (low memory)
     }
 
     /** An I2_S tensor of ne = (cols, rows): rows*cols/4 packed bytes, then the float scale in the tail. */

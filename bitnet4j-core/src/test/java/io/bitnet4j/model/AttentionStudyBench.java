@@ -64,7 +64,7 @@ public class AttentionStudyBench {
         if (batch > positions) throw new IllegalArgumentException("batch " + batch + " exceeds positions " + positions);
         int hd = SHAPE.headDim(), kvd = SHAPE.kvDim(), d = SHAPE.dim(), g = SHAPE.groupSize();
         arena = Arena.ofShared();
-        cache = new KvCache(SHAPE, positions);
+        cache = new KvCache(SHAPE, positions, CacheType.F16, new java.util.concurrent.atomic.AtomicLong());
         attention = new Attention(SHAPE, batch, positions);
         var rnd = new SplittableRandom(3);
         MemorySegment k = randomFloats(kvd, rnd), v = randomFloats(kvd, rnd);
