@@ -47,6 +47,7 @@ class StandaloneClusterTest {
                 .sampling(io.bitnet4j.sampling.SamplingParams.defaults().withSeed(11)).build();
         Map<Long, Fixtures.Done> localGenerated;
         Map<Long, List<Double>> localScores;
+        long t0 = System.nanoTime();
         SparkSession local = Fixtures.local("bitnet4j-spark-local");
         try {
             BitNetSpark bitnet = BitNetSpark.of(Fixtures.spec());
@@ -56,7 +57,9 @@ class StandaloneClusterTest {
             local.stop();
         }
         List<ProcessHandle> processes;
+        long t1 = System.nanoTime(), t2, t3;
         try (StandaloneCluster cluster = StandaloneCluster.start(dir, 2, 1, "1g")) {
+            t2 = System.nanoTime();
             SparkSession spark = SparkSession.builder().master(cluster.masterUrl()).appName("bitnet4j-spark-cluster")
                     .config("spark.jars", cluster.applicationJars()).config("spark.executor.extraJavaOptions", cluster.executorJavaOptions())
                     .config("spark.files", Fixtures.MODEL.toString())
@@ -92,7 +95,11 @@ class StandaloneClusterTest {
             } finally {
                 spark.stop();
             }
+            t3 = System.nanoTime();
         }
+        // where the time goes (the test is part of every CI run)
+        System.out.printf("StandaloneClusterTest: local reference %.1f s, cluster start %.1f s, jobs %.1f s, stop %.1f s%n",
+                (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (System.nanoTime() - t3) / 1e9);
         for (ProcessHandle p : processes) assertFalse(p.isAlive(), "process " + p.pid() + " still runs");
     }
 }
