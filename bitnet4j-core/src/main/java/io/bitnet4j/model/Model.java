@@ -394,10 +394,18 @@ public final class Model implements AutoCloseable {
         return newSession(options.contextLength() == 0 ? Math.min(config.contextLength(), 4096) : options.contextLength());
     }
 
-    /** A new session holding its own KV cache of {@code contextLength} positions. */
+    /** A new session holding its own KV cache of {@code contextLength} positions, of the options' cache type. */
     public Session newSession(int contextLength) {
+        return newSession(contextLength, options.cacheType());
+    }
+
+    /** A new session whose KV cache (up to {@code contextLength} positions) stores K and V as {@code cacheType}. */
+    public Session newSession(int contextLength, CacheType cacheType) {
         ensureOpen();
-        return new Session(this, contextLength, options.batchSize());
+        java.util.Objects.requireNonNull(cacheType, "cacheType");
+        if (options.numerics() == Numerics.EXACT && cacheType != CacheType.F16)
+            throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 KV cache: use cache type f16, not " + cacheType.id());
+        return new Session(this, contextLength, options.batchSize(), cacheType);
     }
 
     /** A decoder that steps up to {@code capacity} sessions of this model together (continuous batching). */
