@@ -96,26 +96,45 @@ public final class GgufFile implements AutoCloseable {
     /**
      * Reads the file into anonymous memory except the data of the tensors named in {@code notLoaded}: their pages
      * are never touched, so they take no memory, and {@link #data} refuses them (their rows are read on demand with
-     * {@link TensorRows}). The header is parsed from a temporary mapping first to find where they lie.
+     * {@link TensorRows}). The header is parsed once, from a mapping of the file (only its pages are touched), then
+     * the data is read; a file that changed meanwhile (size or header bytes) is refused.
      */
     public static GgufFile read(Path path, ProgressListener progress, java.util.Set<String> notLoaded) throws GgufException, IOException {
-        List<long[]> skipped = new ArrayList<>();
-        if (!notLoaded.isEmpty())
-            try (GgufFile header = open(path)) {
-                for (String name : notLoaded)
-                    header.findTensor(name).ifPresent(t -> skipped.add(new long[] {t.dataOffset(), t.byteSize()}));
+        try (GgufFile mapped = open(path, notLoaded)) {
+            List<long[]> skipped = new ArrayList<>();
+            // the header is parsed already: only tensor data is read (the tokenizer's strings alone are ~7 MB in 2B4T)
+            long header = Math.min(mapped.dataStart, mapped.mapping.byteSize());
+            skipped.add(new long[] {0, header});
+            for (GgufTensorInfo t : mapped.tensors)
+                if (notLoaded.contains(t.name())) skipped.add(new long[] {t.dataOffset(), t.byteSize()});
+            long size = mapped.mapping.byteSize();
+            Arena arena = Arena.ofShared();
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                MemorySegment memory = AnonymousMemory.allocate(size, arena);
+                readChunks(ch, path, memory, progress, skipped);
+                if (ch.size() != size || !sameBytes(ch, mapped.mapping, header))
+                    throw new GgufException(path + ": the file changed while it was being loaded");
+                return new GgufFile(path, arena, memory.asReadOnly(), mapped.version, mapped.alignment, mapped.dataStart,
+                        mapped.metadata, mapped.types, mapped.tensors, notLoaded);
+            } catch (IOException | RuntimeException | Error e) {
+                arena.close();
+                throw e;
             }
-        GgufFile file = load(path, (ch, size, arena) -> {
-            MemorySegment memory = AnonymousMemory.allocate(size, arena);
-            readChunks(ch, path, memory, progress, skipped);
-            return memory;
-        }, notLoaded);
-        for (long[] range : skipped) // the file cannot have changed between the two parses unnoticed
-            if (file.tensors.stream().noneMatch(t -> notLoaded.contains(t.name()) && t.dataOffset() == range[0] && t.byteSize() == range[1])) {
-                file.close();
-                throw new GgufException(path + ": the file changed while it was being loaded");
+        }
+    }
+
+    /** Whether the file's first n bytes (read again, 1 MiB at a time) still equal the parsed header's. */
+    private static boolean sameBytes(FileChannel ch, MemorySegment parsed, long n) throws IOException {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment buf = scratch.allocate(Math.min(n, 1L << 20));
+            for (long at = 0; at < n; at += buf.byteSize()) {
+                long len = Math.min(buf.byteSize(), n - at);
+                ByteBuffer b = buf.asSlice(0, len).asByteBuffer();
+                while (b.hasRemaining()) if (ch.read(b, at + b.position()) < 0) return false;
+                if (MemorySegment.mismatch(buf, 0, len, parsed, at, at + len) != -1) return false;
             }
-        return file;
+        }
+        return true;
     }
 
     /** The bytes of an open file of {@code size} bytes, living as long as {@code arena}. */

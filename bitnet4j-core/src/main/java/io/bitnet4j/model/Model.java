@@ -393,18 +393,19 @@ public final class Model implements AutoCloseable {
      */
     public ResidentMemory memory() {
         ensureOpen();
-        long table = 0, notLoaded = 0;
+        long table = 0, tensors = 0; // loaded tensor bytes (the header's metadata lives in the heap, parsed)
         for (var t : gguf.tensors()) {
-            boolean f16Table = t.name().equals(EMBEDDING) || t.name().equals(OUTPUT);
-            if (!gguf.loaded(t)) notLoaded += t.byteSize();
-            else if (f16Table) table += t.byteSize();
+            if (!gguf.loaded(t)) continue;
+            if (t.name().equals(EMBEDDING) || t.name().equals(OUTPUT)) table += t.byteSize();
+            else tensors += t.byteSize();
         }
         long repacked = 0;
         if (!kernels.ternaryKernel().equals("i2s")) for (var t : Weights.ternaryTensors(weights)) repacked += t.getValue().byteSize();
-        long weightBytes = gguf.fileSize() - notLoaded - table + repacked;
+        long weightBytes = tensors + repacked;
         long copy = outputI8 != null || outputQ4 != null ? outputBytes() : 0;
         long kv = kvBytes.get();
-        long heap = Math.max(0, java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() - kv);
+        // used, not committed: the JVM commits its initial heap (1/64 of the RAM) up front, but untouched pages are not resident
+        long heap = Math.max(0, java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() - kv);
         long resident = io.bitnet4j.util.ProcessMemory.resident(), peak = io.bitnet4j.util.ProcessMemory.peakResident();
         long other = resident < 0 ? -1 : Math.max(0, resident - weightBytes - table - copy - kv - heap);
         return new ResidentMemory(weightBytes, table, copy, kv, heap, other, resident, peak);
@@ -415,10 +416,18 @@ public final class Model implements AutoCloseable {
         return newSession(options.contextLength() == 0 ? Math.min(config.contextLength(), 4096) : options.contextLength());
     }
 
-    /** A new session holding its own KV cache of {@code contextLength} positions. */
+    /** A new session holding its own KV cache of {@code contextLength} positions, of the options' cache type. */
     public Session newSession(int contextLength) {
+        return newSession(contextLength, options.cacheType());
+    }
+
+    /** A new session whose KV cache (up to {@code contextLength} positions) stores K and V as {@code cacheType}. */
+    public Session newSession(int contextLength, CacheType cacheType) {
         ensureOpen();
-        return new Session(this, contextLength, options.batchSize());
+        java.util.Objects.requireNonNull(cacheType, "cacheType");
+        if (options.numerics() == Numerics.EXACT && cacheType != CacheType.F16)
+            throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 KV cache: use cache type f16, not " + cacheType.id());
+        return new Session(this, contextLength, options.batchSize(), cacheType);
     }
 
     /** A decoder that steps up to {@code capacity} sessions of this model together (continuous batching). */

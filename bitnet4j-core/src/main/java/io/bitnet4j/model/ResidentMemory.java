@@ -9,12 +9,12 @@ import java.util.Map;
  * what the model holds; {@code other} is the rest of the process's resident set (JVM code, metaspace, thread
  * stacks, the passes' activation buffers, the native library, the allocator's slack).
  *
- * @param weights    the model file's bytes in memory but the F16 table: ternary matrices, norms, metadata (and
- *                   repacked copies for a lookup-table kernel); with --mmap the mapped bytes, resident as touched
+ * @param weights    the tensors in memory but the F16 table: ternary matrices, norms (and repacked copies for a
+ *                   lookup-table kernel); with --mmap the mapped bytes, resident as they are touched
  * @param f16Table   the F16 embedding table (also the tied output projection) in memory; 0 in low-memory mode
  * @param outputCopy the int8 / 4-bit copy of the output projection, 0 without one
  * @param kvCache    the KV cache blocks of the model's open sessions (they live in the JVM heap)
- * @param jvmHeap    the JVM heap committed, less the KV cache in it
+ * @param jvmHeap    the JVM heap in use (live objects and garbage not yet collected), less the KV cache in it
  * @param other      resident minus all of the above (never negative); -1 where the resident size is unknown
  * @param resident   VmRSS now, -1 where unknown
  * @param peak       VmHWM, the peak resident size so far, -1 where unknown

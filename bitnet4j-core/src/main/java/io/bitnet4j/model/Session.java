@@ -30,7 +30,7 @@ public final class Session implements AutoCloseable {
     private int position;
     private boolean closed;
 
-    Session(Model model, int contextLength, int batch) {
+    Session(Model model, int contextLength, int batch, CacheType cacheType) {
         this.model = model;
         this.c = model.config();
         if (contextLength < 1 || contextLength > c.contextLength())
@@ -39,7 +39,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("context length " + contextLength + " is too large for one KV cache array");
         this.contextLength = contextLength;
         this.batch = batch;
-        this.cache = new KvCache(c, contextLength, model.options().cacheType(), model.kvBytes);
+        this.cache = new KvCache(c, contextLength, cacheType, model.kvBytes);
         this.attention = new Attention(c, batch, contextLength);
         this.logitRows = new int[batch];
         this.logits = new float[c.vocabSize()];

@@ -157,6 +157,11 @@ class KvCacheTest {
             assertEquals(held, m.memory().kvCache(), "the model counts its sessions' blocks");
             s.close();
             assertEquals(0, m.memory().kvCache(), "closing the session frees them");
+            try (Session q8 = m.newSession(spec.ctx(), CacheType.Q8)) {
+                q8.decode(tokens[0]);
+                long perPosition = 2L * c.layers() * (c.kvDim() + 2L * (c.kvDim() / 32));
+                assertEquals(KvCache.BLOCK * perPosition, q8.cacheBytes(), "a session may choose its own cache type");
+            }
         }
     }
 }
