@@ -30,8 +30,11 @@ class AllocationTest {
             // The least of up to three fresh JVMs. In about half of fresh JVMs (Zen 3 AVX2 and Zen 5 AVX-512 alike) C2
             // leaves a few Vector API operations per step boxed for good: ~780 bytes per step at 256 bits, ~1.2 KB at
             // 512, the same in every window however long the warm-up (VectorSupport fallbacks in allocation samples);
-            // the others allocate ~10 bytes. Open: find the call site C2 does not intrinsify there. The bound sits
-            // above that and far below the allocations this test has caught (57 KB per step in attention once).
+            // the others allocate ~10 bytes. JFR's allocation samples put the boxes in VectorKernels.Impl.quantizeRow:
+            // its float-to-int conversion and int-to-byte narrowing. Tried without a cure: the two loops in separate
+            // methods, each quarter narrowed lane for lane into its own byte vector; printing the method's inlining
+            // hides the effect. Open. The bound sits above it and far below the allocations this test has caught
+            // (57 KB per step in attention once).
             long perStep = Long.MAX_VALUE;
             for (int attempt = 0; attempt < 3 && perStep >= BOUND; attempt++) perStep = Math.min(perStep, measureInFreshJvm(file, backend));
             System.out.printf("%s backend: %d bytes allocated per decode step%n", backend, perStep);
