@@ -167,7 +167,7 @@ final class Attention {
     }
 
     /** softmax over s[off, off+n): max, exp, sum in double, scale by (float)(1/sum), then round to F16. */
-    private static void softmaxToF16(float[] s, int off, int n) {
+    static void softmaxToF16(float[] s, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) max = Math.max(max, s[off + j]);
         double sum = 0;

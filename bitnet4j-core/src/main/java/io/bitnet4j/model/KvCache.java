@@ -16,7 +16,7 @@ final class KvCache {
 
     /** Positions per allocation. 256 x 640 (2B4T's kvDim) x 2 bytes = 320 KiB per K or V block. */
     static final int BLOCK = 256;
-    private static final int BLOCK_SHIFT = 8;
+    private static final int BLOCK_SHIFT = Integer.numberOfTrailingZeros(BLOCK); // BLOCK is a power of two
 
     /** K and V of one layer: whole-context addressing over blocks allocated on demand. */
     abstract static class Layer {

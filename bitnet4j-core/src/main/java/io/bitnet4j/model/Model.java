@@ -84,8 +84,7 @@ public final class Model implements AutoCloseable {
                 throw new IllegalArgumentException("the output cache holds the quantized output copy: use output type q4 or i8, not f16");
             if (numerics == Numerics.EXACT && outputType != OutputType.F16)
                 throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16, not " + outputType.id());
-            if (numerics == Numerics.EXACT && cacheType != CacheType.F16)
-                throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 KV cache: use cache type f16, not " + cacheType.id());
+            requireCacheFits(numerics, cacheType);
         }
 
         private static boolean runsNative(Backend b) {
@@ -425,9 +424,14 @@ public final class Model implements AutoCloseable {
     public Session newSession(int contextLength, CacheType cacheType) {
         ensureOpen();
         java.util.Objects.requireNonNull(cacheType, "cacheType");
-        if (options.numerics() == Numerics.EXACT && cacheType != CacheType.F16)
-            throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 KV cache: use cache type f16, not " + cacheType.id());
+        requireCacheFits(options.numerics(), cacheType);
         return new Session(this, contextLength, options.batchSize(), cacheType);
+    }
+
+    /** Exact numerics reproduce bitnet.cpp's F16 KV cache: the options and each session's own cache type are checked here. */
+    private static void requireCacheFits(Numerics numerics, CacheType cacheType) {
+        if (numerics == Numerics.EXACT && cacheType != CacheType.F16)
+            throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 KV cache: use cache type f16, not " + cacheType.id());
     }
 
     /** A decoder that steps up to {@code capacity} sessions of this model together (continuous batching). */

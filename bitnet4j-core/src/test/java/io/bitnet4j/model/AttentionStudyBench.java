@@ -150,24 +150,11 @@ public class AttentionStudyBench {
         for (int r = 0; r < rows; r++) {
             int visible = first + r % batch + 1;
             scores.get(r * positions, row, 0, positions);
-            softmaxToF16(row, visible);
+            Attention.softmaxToF16(row, 0, visible);
             for (int j = visible; j < positions; j++) row[j] = 0f; // causal: later positions get p = 0
             scores.put(r * positions, row, 0, positions);
         }
         openblas_nolapack.cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, positions, 1f, scores, positions, values, hd, 0f, outputs, hd);
         return outputs;
-    }
-
-    private static void softmaxToF16(float[] s, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) max = Math.max(max, s[j]);
-        double sum = 0;
-        for (int j = 0; j < n; j++) {
-            float e = (float) Math.exp(s[j] - max);
-            s[j] = e;
-            sum += e;
-        }
-        float inv = (float) (1.0 / sum);
-        for (int j = 0; j < n; j++) s[j] = Ops.roundF16(s[j] * inv);
     }
 }
