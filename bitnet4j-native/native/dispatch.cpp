@@ -159,6 +159,13 @@ static const b4j_kernels *resolve(int isa) {
     return table(isa);
 }
 
+int64_t b4j_int8_mac_loop(int isa, int64_t rounds) {
+    if (rounds < 1 || rounds > ((int64_t)1 << 32)) return B4J_EBADARG;
+    const b4j_kernels *k = resolve(isa);
+    if (!k) return B4J_EISA;
+    return (k->int8_mac_loop ? k->int8_mac_loop : b4j_kernels_ref.int8_mac_loop)(rounds);
+}
+
 int b4j_quantize_i8s(int isa, const float *x, int64_t n, int64_t rows, int8_t *q, float *scale, int32_t *sum) {
     if (!nonnull(x, q, scale, sum) || n <= 0 || rows < 0) return B4J_EBADARG;
     const b4j_kernels *k = resolve(isa);

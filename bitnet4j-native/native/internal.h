@@ -19,6 +19,8 @@ typedef void (*b4j_i8_gemm_fn)(const int8_t *w, const float *w_scales, int64_t K
 typedef void (*b4j_q4_gemm_fn)(const uint8_t *w, const float *w_scales, int64_t K, const int8_t *q,
                                const float *act_scale, const int32_t *act_sum, int64_t T, float *y, int64_t ldy,
                                int64_t m_begin, int64_t m_end);
+/* Returns the MACs done: rounds * the loop's MACs per round. */
+typedef int64_t (*b4j_mac_loop_fn)(int64_t rounds);
 
 /* One entry per ISA; a null member falls back to the scalar reference. */
 typedef struct {
@@ -27,6 +29,7 @@ typedef struct {
     b4j_f16_gemm_fn f16_gemm;
     b4j_i8_gemm_fn i8_gemm;
     b4j_q4_gemm_fn q4_gemm;
+    b4j_mac_loop_fn int8_mac_loop;
 } b4j_kernels;
 
 extern const b4j_kernels b4j_kernels_ref;

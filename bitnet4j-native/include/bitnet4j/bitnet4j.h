@@ -78,6 +78,16 @@ B4J_API int b4j_isa_active(void);
 B4J_API int b4j_isa_select(int isa);
 
 /*
+ * The int8 compute ceiling of an ISA: `rounds` rounds of register-only multiply-accumulates with the instruction
+ * its I2_S GEMM is built from (scalar: integer multiply-add; AVX2: vpmaddubsw + vpaddw; AVX-512 VNNI: vpdpbusd;
+ * NEON: smlal; NEON dotprod: sdot), in enough independent chains to fill the pipelines. Returns the number of
+ * int8 multiply-accumulates performed (rounds times the ISA's MACs per round; > 0), or B4J_EBADARG (rounds
+ * outside [1, 2^32]) / B4J_EISA. Callers time it on each thread: MACs per second is the rate no GEMM on that
+ * ISA can exceed, so MACs per token / rate is the compute roofline of prefill and batched decoding.
+ */
+B4J_API int64_t b4j_int8_mac_loop(int isa, int64_t rounds);
+
+/*
  * I8_S activation quantization of `rows` rows of n floats (row r at x + r*n):
  *   m = max(1e-5, max|x|) in double; s = (float)(127/m); q = clamp(round_half_even(x*s), -128, 127);
  *   scale[r] = s; sum[r] = sum of q.

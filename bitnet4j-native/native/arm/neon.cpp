@@ -268,6 +268,28 @@ static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int
     i8_gemm_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
 }
 
+/* ---------------------------------------------------------------- int8 MAC ceiling */
+
+/* 8 independent smlal chains (8 MACs each; the I2_S tile alternates the low and high halves) with operands
+ * in registers: the ceiling of the baseline NEON GEMMs. */
+static int64_t int8_mac_loop(int64_t rounds) {
+    int8x16_t c = vdupq_n_s8(2), a = vdupq_n_s8(-7);
+    __asm__("" : "+w"(c), "+w"(a));
+    /* named accumulators: GCC keeps an array of them in memory */
+    int16x8_t a0 = vdupq_n_s16(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    const int8x8_t cl = vget_low_s8(c), al = vget_low_s8(a);
+    for (int64_t i = 0; i < rounds; i++) {
+        a0 = vmlal_s8(a0, cl, al); a1 = vmlal_high_s8(a1, c, a);
+        a2 = vmlal_s8(a2, cl, al); a3 = vmlal_high_s8(a3, c, a);
+        a4 = vmlal_s8(a4, cl, al); a5 = vmlal_high_s8(a5, c, a);
+        a6 = vmlal_s8(a6, cl, al); a7 = vmlal_high_s8(a7, c, a);
+        __asm__("" : "+w"(a0), "+w"(a1), "+w"(a2), "+w"(a3), "+w"(a4), "+w"(a5), "+w"(a6), "+w"(a7));
+    }
+    int16x8_t s = vaddq_s16(vaddq_s16(vaddq_s16(a0, a1), vaddq_s16(a2, a3)), vaddq_s16(vaddq_s16(a4, a5), vaddq_s16(a6, a7)));
+    __asm__ volatile("" : : "w"(s)); /* the sums are used: the loop is not dead code */
+    return rounds * 8 * 8;
+}
+
 }  // namespace
 
 extern "C" {
@@ -287,6 +309,7 @@ extern const b4j_kernels b4j_kernels_neon = {
     .f16_gemm = b4j_neon_f16_gemm,
     .i8_gemm = i8_gemm,
     .q4_gemm = q4_gemm,
+    .int8_mac_loop = int8_mac_loop,
 };
 
 }  /* extern "C" */

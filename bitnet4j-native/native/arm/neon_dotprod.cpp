@@ -123,6 +123,24 @@ static void i8_gemm(const int8_t *w, const float *w_scales, int64_t K, const int
     i8_gemm_rows<2>(w, w_scales, K, q, act_scale, T, y, ldy, m_begin, m_end);
 }
 
+/* ---------------------------------------------------------------- int8 MAC ceiling */
+
+/* 8 independent sdot chains (16 MACs each) with operands in registers: the ceiling of the dotprod GEMMs. */
+static int64_t int8_mac_loop(int64_t rounds) {
+    int8x16_t c = vdupq_n_s8(2), a = vdupq_n_s8(-7);
+    __asm__("" : "+w"(c), "+w"(a));
+    /* named accumulators: GCC keeps an array of them in memory */
+    int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (int64_t i = 0; i < rounds; i++) {
+        a0 = vdotq_s32(a0, c, a); a1 = vdotq_s32(a1, c, a); a2 = vdotq_s32(a2, c, a); a3 = vdotq_s32(a3, c, a);
+        a4 = vdotq_s32(a4, c, a); a5 = vdotq_s32(a5, c, a); a6 = vdotq_s32(a6, c, a); a7 = vdotq_s32(a7, c, a);
+        __asm__("" : "+w"(a0), "+w"(a1), "+w"(a2), "+w"(a3), "+w"(a4), "+w"(a5), "+w"(a6), "+w"(a7));
+    }
+    int32x4_t s = vaddq_s32(vaddq_s32(vaddq_s32(a0, a1), vaddq_s32(a2, a3)), vaddq_s32(vaddq_s32(a4, a5), vaddq_s32(a6, a7)));
+    __asm__ volatile("" : : "w"(s)); /* the sums are used: the loop is not dead code */
+    return rounds * 8 * 16;
+}
+
 }  // namespace
 
 extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {
@@ -131,4 +149,5 @@ extern "C" const b4j_kernels b4j_kernels_neon_dotprod = {
     .f16_gemm = b4j_neon_f16_gemm,
     .i8_gemm = i8_gemm,
     .q4_gemm = q4_gemm,
+    .int8_mac_loop = int8_mac_loop,
 };

@@ -219,12 +219,30 @@ uint16_t b4j_ref_f32_to_f16(float f) {
     return (uint16_t)(sign | h);
 }
 
+/* The scalar MAC loop: 8 independent chains of integer multiply-adds (unsigned, so wrap-around is defined).
+ * The empty asm makes every product and sum opaque, so the compiler can neither hoist the products out of the
+ * loop nor vectorize or fold the chains: this is the rate of scalar multiply-adds. */
+static int64_t int8_mac_loop_ref(int64_t rounds) {
+    uint32_t a = 3, b0 = 5, b1 = 6, b2 = 7, b3 = 8, b4 = 9, b5 = 10, b6 = 11, b7 = 12;
+    uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    __asm__("" : "+r"(b0), "+r"(b1), "+r"(b2), "+r"(b3), "+r"(b4), "+r"(b5), "+r"(b6), "+r"(b7)); /* no lea tricks */
+    for (int64_t i = 0; i < rounds; i++) {
+        __asm__("" : "+r"(a));
+        s0 += a * b0; s1 += a * b1; s2 += a * b2; s3 += a * b3; s4 += a * b4; s5 += a * b5; s6 += a * b6; s7 += a * b7;
+        __asm__("" : "+r"(s0), "+r"(s1), "+r"(s2), "+r"(s3), "+r"(s4), "+r"(s5), "+r"(s6), "+r"(s7));
+    }
+    const uint32_t s = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
+    __asm__ volatile("" : : "r"(s)); /* the sums are used: the loop is not dead code */
+    return rounds * 8;
+}
+
 const b4j_kernels b4j_kernels_ref = {
     .quantize_i8s = quantize_i8s_ref,
     .i2s_gemm = i2s_gemm_ref,
     .f16_gemm = f16_gemm_ref,
     .i8_gemm = i8_gemm_ref,
     .q4_gemm = q4_gemm_ref,
+    .int8_mac_loop = int8_mac_loop_ref,
 };
 
 }  /* extern "C" */

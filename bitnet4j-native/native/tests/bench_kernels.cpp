@@ -239,6 +239,15 @@ int main(int argc, char **argv) {
     if (argc > 2 && std::strcmp(argv[2], "head") == 0) return bench_head(iters, argc > 3 ? std::atoi(argv[3]) : 1);
     if (argc > 2 && std::strcmp(argv[2], "f16") == 0) return bench_f16(iters, argc > 3 ? std::atoi(argv[3]) : 1);
     if (argc > 2 && std::strcmp(argv[2], "lut") == 0) return bench_lut(iters, argc > 3 ? std::atoi(argv[3]) : 1);
+    /* the int8 MAC ceiling of each ISA on one thread: what the i2s lines' GMAC/s is a fraction of */
+    double peak[B4J_ISA_COUNT] = {0};
+    for (int isa = 0; isa < B4J_ISA_COUNT; isa++) {
+        if (!b4j_isa_supported(isa)) continue;
+        int64_t macs = 0;
+        const double ns = best_ns(5, [&] { macs = b4j_int8_mac_loop(isa, 1 << 20); });
+        peak[isa] = (double)macs / ns;
+        std::printf("int8 MAC ceiling %-12s %7.1f GMAC/s\n", b4j_isa_name(isa), peak[isa]);
+    }
     const int64_t shapes[][2] = {{2560, 2560}, {6912, 2560}, {2560, 6912}};
     std::mt19937 rng(1);
     for (auto &s : shapes) {
@@ -248,7 +257,7 @@ int main(int argc, char **argv) {
             b = 0;
             for (int j = 0; j < 4; j++) b = (uint8_t)((b << 2) | (rng() % 3));
         }
-        for (int64_t T : {1, 4, 8}) {
+        for (int64_t T : {1, 4, 8, 32, 128}) {
             std::vector<int8_t> q((size_t)(K * T));
             for (auto &v : q) v = (int8_t)(int)(rng() % 256 - 128);
             std::vector<float> as((size_t)T, 10.f), y((size_t)(M * T));
@@ -265,9 +274,10 @@ int main(int argc, char **argv) {
                     double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
                     if (ns < best) best = ns;
                 }
-                std::printf("i2s [%5lld x %5lld] T=%lld %-12s %12.0f ns/call  %8.0f ns/token  %6.2f GB/s weights\n",
-                            (long long)M, (long long)K, (long long)T, b4j_isa_name(isa), best, best / T,
-                            (double)(M * K / 4) / best);
+                std::printf("i2s [%5lld x %5lld] T=%-3lld %-12s %12.0f ns/call  %8.0f ns/token  %6.2f GB/s weights"
+                            "  %6.1f GMAC/s (%2.0f %% of the ceiling)\n", (long long)M, (long long)K, (long long)T,
+                            b4j_isa_name(isa), best, best / T, (double)(M * K / 4) / best, (double)(M * K) * T / best,
+                            100.0 * (double)(M * K) * T / best / peak[isa]);
             }
         }
     }

@@ -60,6 +60,10 @@ static inline v512 mask_sub_epi8(v512 src, uint64_t k, v512 a, v512 b) {
         if ((k >> i) & 1) src.u8[i] = (uint8_t)(a.u8[i] - b.u8[i]);
     return src;
 }
+static inline v512 add_epi32(v512 a, v512 b) {
+    for (int i = 0; i < 16; i++) a.i32[i] = (int32_t)((uint32_t)a.i32[i] + (uint32_t)b.i32[i]);
+    return a;
+}
 static inline int reduce_add_epi32(v512 a) { int32_t s = 0; for (int i = 0; i < 16; i++) s += a.i32[i]; return s; }
 }  // namespace emu
 
@@ -91,6 +95,10 @@ static inline int reduce_add_epi32(v512 a) { int32_t s = 0; for (int i = 0; i < 
 #define _mm512_movepi8_mask emu::movepi8_mask
 #undef _mm512_mask_sub_epi8
 #define _mm512_mask_sub_epi8 emu::mask_sub_epi8
+#undef _mm512_add_epi32
+#define _mm512_add_epi32 emu::add_epi32
+#define B4J_KEEP512(v) __asm__("" : : "r"(&(v)) : "memory");
+#define B4J_USE512(v) __asm__ volatile("" : : "r"(&(v)) : "memory")
 #undef _mm512_reduce_add_epi32
 #define _mm512_reduce_add_epi32 emu::reduce_add_epi32
 /* keep the emulated table and its AVX2 references private to this executable */
@@ -207,5 +215,11 @@ int main() {
         }
     }
     std::printf("avx512-vnni (emulated intrinsics) q4_gemm: %d cases, %d failure(s)\n", q4_cases, q4_failures);
-    return failures || i8_failures || q4_failures ? 1 : 0;
+
+    /* The MAC ceiling loop: it runs (through the stand-ins) and counts 12 chains x 64 MACs per round. */
+    const int64_t macs = emu_kernels_avx512_vnni.int8_mac_loop(3);
+    const int mac_failures = macs != 3 * 12 * 64;
+    std::printf("avx512-vnni (emulated intrinsics) int8_mac_loop: %lld MACs for 3 rounds%s\n", (long long)macs,
+                mac_failures ? " FAIL (expected 2304)" : "");
+    return failures || i8_failures || q4_failures || mac_failures ? 1 : 0;
 }

@@ -151,13 +151,15 @@ static void test_i2s(int isa) {
             }
     /* more rows than one prefill row block, K split into several chunks, odd range, ldy > M */
     test_i2s_case(isa, {200, 6912, 6, 3, 197, 205}, rng, ACT_RANDOM, -1, "range-big");
+    test_i2s_case(isa, {200, 6912, 12, 3, 197, 205}, rng, ACT_RANDOM, -1, "range-big");  /* decoded-codes path */
     test_i2s_case(isa, {131, 4096 + 128, 9, 0, 131, 131}, rng, ACT_RANDOM, -1, "blocks");
     /* empty range and no tokens */
     test_i2s_case(isa, {33, 256, 3, 7, 7, 40}, rng, ACT_RANDOM, -1, "empty-range");
     test_i2s_case(isa, {33, 256, 0, 0, 33, 33}, rng, ACT_RANDOM, -1, "T=0");
-    /* worst case for int16 accumulation: every product -256 (q=-128, code 2) or +254, over long K */
+    /* worst case for int16 accumulation: every product -256 (q=-128, code 2) or +254, over long K; T from 8 takes
+     * the AVX2 path that decodes the codes once per row block */
     for (int64_t K : {6912, 16384}) {
-        for (int64_t T : {1, 4, 5}) {
+        for (int64_t T : {1, 4, 5, 8, 9}) {
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, 2, "all q=-128 codes=2");
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MAX, 2, "all q=127 codes=2");
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_ALT, 2, "q=+-alternating codes=2");
@@ -798,6 +800,20 @@ static void test_dispatch() {
     CHECK(b4j_i8_gemm(B4J_ISA_SCALAR, w8, &s, 1, 32, q, &s, 1, &y, 1, 1, 0) == B4J_EBADARG, "i8 m_begin > m_end rejected");
     CHECK(b4j_i8_gemm(B4J_ISA_SCALAR, w8, 0, 1, 32, q, &s, 1, &y, 1, 0, 1) == B4J_EBADARG, "i8 null scales rejected");
     test_q4_dispatch();
+    /* the MAC ceiling loop: a whole number of rounds of a fixed MAC count on every supported ISA, refused bounds */
+    for (int isa = 0; isa < B4J_ISA_COUNT; isa++) {
+        const int64_t one = b4j_int8_mac_loop(isa, 1), many = b4j_int8_mac_loop(isa, 1000);
+        if (!b4j_isa_supported(isa)) {
+            CHECK(one == B4J_EISA && many == B4J_EISA, "mac loop on unsupported %s rejected", b4j_isa_name(isa));
+            continue;
+        }
+        CHECK(one > 0 && many == 1000 * one, "mac loop %s: %lld for 1 round, %lld for 1000", b4j_isa_name(isa),
+              (long long)one, (long long)many);
+    }
+    CHECK(b4j_int8_mac_loop(B4J_ISA_SCALAR, 0) == B4J_EBADARG, "mac loop 0 rounds rejected");
+    CHECK(b4j_int8_mac_loop(B4J_ISA_SCALAR, -5) == B4J_EBADARG, "mac loop negative rounds rejected");
+    CHECK(b4j_int8_mac_loop(B4J_ISA_SCALAR, ((int64_t)1 << 32) + 1) == B4J_EBADARG, "mac loop 2^32+1 rounds rejected");
+    CHECK(b4j_int8_mac_loop(B4J_ISA_COUNT, 10) == B4J_EISA, "mac loop unknown ISA rejected");
 }
 
 int main() {

@@ -138,6 +138,34 @@ static void q4_gemm(const uint8_t *w, const float *w_scales, int64_t K, const in
     q4_gemm_rows<4>(w, w_scales, K, q, act_scale, act_sum, T, y, ldy, m_begin, m_end);
 }
 
+/* ---------------------------------------------------------------- int8 MAC ceiling */
+
+/* 12 independent vpdpbusd chains (64 MACs each) with operands in registers: enough to cover its latency at two
+ * per cycle (Zen 5's 512-bit pipes); the ceiling of the VNNI GEMMs. */
+#ifndef B4J_KEEP512 /* the emulation test keeps its stand-in type in memory instead */
+#define B4J_KEEP512(v) __asm__("" : "+v"(v))
+#define B4J_USE512(v) __asm__ volatile("" : : "v"(v)) /* the sums are used: the loop is not dead code */
+#endif
+#define B4J_DPBUSD_STEP(acc) acc = _mm512_dpbusd_epi32(acc, c, a); B4J_KEEP512(acc);
+static int64_t int8_mac_loop(int64_t rounds) {
+    __m512i c = _mm512_set1_epi8(2), a = _mm512_set1_epi8(-7);
+    B4J_KEEP512(c);
+    B4J_KEEP512(a);
+    /* named accumulators: GCC keeps an array of them in memory here */
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0,
+            a9 = a0, a10 = a0, a11 = a0;
+    for (int64_t i = 0; i < rounds; i++) {
+        B4J_DPBUSD_STEP(a0) B4J_DPBUSD_STEP(a1) B4J_DPBUSD_STEP(a2) B4J_DPBUSD_STEP(a3)
+        B4J_DPBUSD_STEP(a4) B4J_DPBUSD_STEP(a5) B4J_DPBUSD_STEP(a6) B4J_DPBUSD_STEP(a7)
+        B4J_DPBUSD_STEP(a8) B4J_DPBUSD_STEP(a9) B4J_DPBUSD_STEP(a10) B4J_DPBUSD_STEP(a11)
+    }
+    __m512i s = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)),
+                                 _mm512_add_epi32(_mm512_add_epi32(a4, a5), _mm512_add_epi32(a6, a7)));
+    s = _mm512_add_epi32(s, _mm512_add_epi32(_mm512_add_epi32(a8, a9), _mm512_add_epi32(a10, a11)));
+    B4J_USE512(s);
+    return rounds * 12 * 64;
+}
+
 }  // namespace
 
 extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {
@@ -146,4 +174,5 @@ extern "C" const b4j_kernels b4j_kernels_avx512_vnni = {
     .f16_gemm = b4j_avx2_f16_gemm,
     .i8_gemm = i8_gemm,
     .q4_gemm = q4_gemm,
+    .int8_mac_loop = int8_mac_loop,
 };

@@ -50,6 +50,16 @@ public interface Kernels {
     }
 
     /**
+     * Runs the backend's int8 multiply-accumulate ceiling loop on the calling thread, {@code rounds} rounds of
+     * register-only multiply-adds with the instruction its ternary GEMM is built from, and returns the MACs done;
+     * timed, that is the most int8 work per second any of its GEMMs can do on one thread. 0 when the backend has no
+     * such loop (the Java backends: the JIT decides their instructions).
+     */
+    default long int8MacLoop(long rounds) {
+        return 0;
+    }
+
+    /**
      * I8_S per-token quantization of {@code rows} rows of {@code n} floats (row r at float index r*n of x):
      * s = (float)(127 / max(1e-5, max|x|)) (max in double), q = clamp(rint(x*s), -128, 127), sum = sum of q.
      * Writes rows*n bytes to q, rows floats to scale and rows ints to sum.

@@ -193,6 +193,23 @@ public final class NativeBackend implements Kernels {
         }
     }
 
+    /**
+     * {@inheritDoc} Runs {@code b4j_int8_mac_loop} on this backend's ISA. 0 with a lookup-table kernel: it looks
+     * products up instead of multiplying, so a MAC rate does not bound it.
+     */
+    @Override
+    public long int8MacLoop(long rounds) {
+        if (rounds < 1 || rounds > MAX_MAC_ROUNDS)
+            throw new IllegalArgumentException("rounds must be between 1 and " + MAX_MAC_ROUNDS + ", got " + rounds);
+        if (lutLayout != null) return 0;
+        long macs = NativeKernels.b4j_int8_mac_loop(isa, rounds);
+        check((int) Math.min(macs, 0));
+        return macs;
+    }
+
+    /** The most rounds b4j_int8_mac_loop takes (2^32). */
+    public static final long MAX_MAC_ROUNDS = 1L << 32;
+
     @Override
     public String name() {
         return "native";

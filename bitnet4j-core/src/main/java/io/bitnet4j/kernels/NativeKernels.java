@@ -39,6 +39,8 @@ final class NativeKernels {
 
     static native int b4j_isa_select(int isa);
 
+    static native long b4j_int8_mac_loop(int isa, long rounds);
+
     static native int b4j_quantize_i8s(int isa, @Cast("const float*") long x, long n, long rows,
             @Cast("int8_t*") long q, @Cast("float*") long scale, @Cast("int32_t*") long sum);
 

@@ -372,6 +372,40 @@ public final class Model implements AutoCloseable {
         return nanos[samples / 2];
     }
 
+    /**
+     * The int8 compute ceiling of this model's kernels on its threads, in multiply-accumulates per second: every
+     * worker runs the ISA's register-only MAC loop (the instruction the ternary GEMM is built from) at once for
+     * about {@code millis} ms, and their rates add up. {@link #ternaryMacsPerToken()} divided by it is the fastest
+     * prefill or batched decode the ternary products allow. 0 when the backend has no such loop (the Java backends,
+     * lookup-table kernels).
+     */
+    public double measureInt8MacsPerSecond(int millis) {
+        if (millis < 1 || millis > 60_000) throw new IllegalArgumentException("millis must be between 1 and 60000, got " + millis);
+        ensureOpen();
+        final long probeRounds = 1 << 14;
+        long probeStart = System.nanoTime();
+        long probeMacs = kernels.int8MacLoop(probeRounds);
+        if (probeMacs <= 0) return 0;
+        double roundsPerNano = (double) probeRounds / Math.max(1, System.nanoTime() - probeStart);
+        long rounds = Math.clamp((long) (roundsPerNano * millis * 1e6), 1L, NativeBackend.MAX_MAC_ROUNDS);
+        double[] rates = new double[parallel.threads()];
+        parallel.forEachSlice((slice, slices) -> {
+            long start = System.nanoTime();
+            long macs = kernels.int8MacLoop(rounds);
+            rates[slice] = macs / ((System.nanoTime() - start) * 1e-9);
+        });
+        double total = 0;
+        for (double r : rates) total += r;
+        return total;
+    }
+
+    /** Int8 multiply-accumulates of one token through the ternary matrices: rows times columns of each. */
+    public long ternaryMacsPerToken() {
+        long macs = 0;
+        for (var t : Weights.ternaryTensors(weights)) macs += (long) t.getValue().rows() * t.getValue().cols();
+        return macs;
+    }
+
     /** Weight bytes one decode step reads: every ternary matrix and the output projection. */
     public long weightBytesPerToken() {
         long bytes = outputBytes();
