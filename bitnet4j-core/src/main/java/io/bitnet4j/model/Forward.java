@@ -54,6 +54,7 @@ final class Forward implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MatMul matmul = new MatMul();
     private final AttentionTask attentionTask = new AttentionTask();
+    private final TokenStep tokenStep = new TokenStep();
     private final LogitsTask logitsTask = new LogitsTask();
 
     // activations, [capacity][width] each
@@ -139,15 +140,12 @@ final class Forward implements AutoCloseable {
         boolean exact = model.options().numerics() == Numerics.EXACT;
         for (int l = 0; l < c.layers(); l++) {
             Weights.Layer w = model.weights().layers().get(l);
-            Weights.Scales scales = w.scales();
 
             // attention block
-            for (int t = 0; t < n; t++) Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.attnNorm(), d, c.normEps());
+            tokenStep.run(Step.ATTENTION_NORM, w, n);
             lap(Stage.NORMS);
             bitLinear(Stage.QKV, xb, n, d, w.wq(), q, w.wk(), k, w.wv(), v);
-            Ops.scale(q, 0, (long) n * d, scales.q());
-            Ops.scale(k, 0, (long) n * kvd, scales.k());
-            Ops.scale(v, 0, (long) n * kvd, scales.v());
+            tokenStep.run(Step.QKV_SCALES, w, n);
             lap(Stage.NORMS);
             for (int s = 0; s < segmentCount; s++) {
                 Segment seg = segments[s];
@@ -163,31 +161,18 @@ final class Forward implements AutoCloseable {
             attentionTask.set(l, segments, segmentCount);
             forRange(segmentCount * c.kvHeads(), 1, attentionTask);
             lap(Stage.ATTENTION);
-            if (w.attnSubNorm() != null)
-                for (int t = 0; t < n; t++) Ops.rmsNorm(att, (long) t * d, att, (long) t * d, w.attnSubNorm(), d, c.normEps());
+            if (w.attnSubNorm() != null) tokenStep.run(Step.ATTENTION_SUB_NORM, w, n);
             lap(Stage.NORMS);
             bitLinear(Stage.ATTENTION_OUTPUT, att, n, d, w.wo(), proj, null, null, null, null);
-            Ops.scale(proj, 0, (long) n * d, scales.o());
-            Ops.addInPlace(x, proj, (long) n * d);
 
             // feed-forward block
-            for (int t = 0; t < n; t++) Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.ffnNorm(), d, c.normEps());
+            tokenStep.run(Step.ATTENTION_RESIDUAL_AND_FFN_NORM, w, n);
             lap(Stage.NORMS);
             bitLinear(Stage.GATE_UP, xb, n, d, w.wGate(), gate, w.wUp(), up, null, null);
-            Ops.scale(gate, 0, (long) n * f, scales.gate());
-            Ops.scale(up, 0, (long) n * f, scales.up());
-            lap(Stage.NORMS);
-            switch (arch.activation()) {
-                case RELU_SQUARED -> Ops.reluSquaredTimes(gate, up, (long) n * f);
-                case SILU -> Ops.siluTimes(gate, up, n, f);
-            }
+            tokenStep.run(Step.FFN_ACTIVATION, w, n);
             lap(Stage.ACTIVATION);
-            if (w.ffnSubNorm() != null)
-                for (int t = 0; t < n; t++) Ops.rmsNorm(gate, (long) t * f, gate, (long) t * f, w.ffnSubNorm(), f, c.normEps());
-            lap(Stage.NORMS);
             bitLinear(Stage.DOWN, gate, n, f, w.wDown(), proj, null, null, null, null);
-            Ops.scale(proj, 0, (long) n * d, scales.down());
-            Ops.addInPlace(x, proj, (long) n * d);
+            tokenStep.run(Step.FFN_RESIDUAL, w, n);
             lap(Stage.NORMS);
         }
         outputLogits(logitRowsOf, logitCount);
@@ -288,6 +273,89 @@ final class Forward implements AutoCloseable {
             for (int i = 0; i < d; i++) w[i] = Float.float16ToFloat(table.getAtIndex(JAVA_SHORT_UNALIGNED, (long) m * d + i));
             for (int t = 0; t < rows; t++) logits.setAtIndex(JAVA_FLOAT, (long) t * c.vocabSize() + m, GgmlOrder.dotF16(w, 0, xs, t * d, d, acc));
         }
+    }
+
+    /** The per-token work between the matrix products, in the order a layer runs it. */
+    private enum Step { ATTENTION_NORM, QKV_SCALES, ATTENTION_SUB_NORM, ATTENTION_RESIDUAL_AND_FFN_NORM, FFN_ACTIVATION, FFN_RESIDUAL }
+
+    /**
+     * The norms, scales, residuals and activation of one step for every token of the batch. Tokens are
+     * independent here, so several (a prompt, sessions decoding together) go to the workers, a slice each; one
+     * token stays on this thread, where a hand-off would cost more than its work. Same operations in the same
+     * order per token either way, so the results do not depend on the split.
+     */
+    private final class TokenStep implements Parallel.RangeTask {
+        private Step step;
+        private Weights.Layer w;
+
+        void run(Step step, Weights.Layer w, int n) {
+            this.step = step;
+            this.w = w;
+            if (n > 1) forRange(n, 1, this);
+            else run(0, n);
+        }
+
+        @Override
+        public void run(int begin, int end) {
+            for (int t = begin; t < end; t++) {
+                switch (step) {
+                    case ATTENTION_NORM -> attentionNorm(w, t);
+                    case QKV_SCALES -> qkvScales(w, t);
+                    case ATTENTION_SUB_NORM -> attentionSubNorm(w, t);
+                    case ATTENTION_RESIDUAL_AND_FFN_NORM -> attentionResidualAndFfnNorm(w, t);
+                    case FFN_ACTIVATION -> ffnActivation(w, t);
+                    case FFN_RESIDUAL -> ffnResidual(w, t);
+                }
+            }
+        }
+    }
+
+    /** xb[t] = RMSNorm(x[t]) * attn_norm. */
+    private void attentionNorm(Weights.Layer w, int t) {
+        int d = c.dim();
+        Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.attnNorm(), d, c.normEps());
+    }
+
+    /** q[t], k[t], v[t] times their projection scales. */
+    private void qkvScales(Weights.Layer w, int t) {
+        int d = c.dim(), kvd = c.kvDim();
+        Ops.scale(q, (long) t * d, d, w.scales().q());
+        Ops.scale(k, (long) t * kvd, kvd, w.scales().k());
+        Ops.scale(v, (long) t * kvd, kvd, w.scales().v());
+    }
+
+    /** att[t] = RMSNorm(att[t]) * attn_sub_norm (BitNet's extra norm before the output projection). */
+    private void attentionSubNorm(Weights.Layer w, int t) {
+        int d = c.dim();
+        Ops.rmsNorm(att, (long) t * d, att, (long) t * d, w.attnSubNorm(), d, c.normEps());
+    }
+
+    /** x[t] += scale_o * proj[t]; then xb[t] = RMSNorm(x[t]) * ffn_norm. */
+    private void attentionResidualAndFfnNorm(Weights.Layer w, int t) {
+        int d = c.dim();
+        Ops.scale(proj, (long) t * d, d, w.scales().o());
+        Ops.addInPlace(x, proj, (long) t * d, d);
+        Ops.rmsNorm(xb, (long) t * d, x, (long) t * d, w.ffnNorm(), d, c.normEps());
+    }
+
+    /** gate[t] = act(scale_gate * gate[t]) * (scale_up * up[t]), then the FFN sub-norm where the model has one. */
+    private void ffnActivation(Weights.Layer w, int t) {
+        int f = c.ffnDim();
+        long row = (long) t * f;
+        Ops.scale(gate, row, f, w.scales().gate());
+        Ops.scale(up, row, f, w.scales().up());
+        switch (arch.activation()) {
+            case RELU_SQUARED -> Ops.reluSquaredTimes(gate, up, row, f);
+            case SILU -> Ops.siluTimes(gate, up, row, f);
+        }
+        if (w.ffnSubNorm() != null) Ops.rmsNorm(gate, row, gate, row, w.ffnSubNorm(), f, c.normEps());
+    }
+
+    /** x[t] += scale_down * proj[t]. */
+    private void ffnResidual(Weights.Layer w, int t) {
+        int d = c.dim();
+        Ops.scale(proj, (long) t * d, d, w.scales().down());
+        Ops.addInPlace(x, proj, (long) t * d, d);
     }
 
     /** The attention region: one unit per (segment, KV head). */

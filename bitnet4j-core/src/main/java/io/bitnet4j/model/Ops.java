@@ -32,29 +32,26 @@ final class Ops {
         }
     }
 
-    /** x += y over n floats. */
-    static void addInPlace(MemorySegment x, MemorySegment y, long n) {
-        for (long i = 0; i < n; i++)
+    /** x += y over [off, off + n). */
+    static void addInPlace(MemorySegment x, MemorySegment y, long off, long n) {
+        for (long i = off; i < off + n; i++)
             x.setAtIndex(JAVA_FLOAT_UNALIGNED, i, x.getAtIndex(JAVA_FLOAT_UNALIGNED, i) + y.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
     }
 
-    /** gate := relu(gate)^2 * up, in that order of float operations. */
-    static void reluSquaredTimes(MemorySegment gate, MemorySegment up, long n) {
-        for (long i = 0; i < n; i++) {
+    /** gate := relu(gate)^2 * up over [off, off + n), in that order of float operations. */
+    static void reluSquaredTimes(MemorySegment gate, MemorySegment up, long off, long n) {
+        for (long i = off; i < off + n; i++) {
             float r = Math.max(gate.getAtIndex(JAVA_FLOAT_UNALIGNED, i), 0f);
             gate.setAtIndex(JAVA_FLOAT_UNALIGNED, i, (r * r) * up.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
         }
     }
 
-    /** gate := silu(gate) * up over n rows of width floats each, SiLU as ggml's AVX2 build computes it. */
-    static void siluTimes(MemorySegment gate, MemorySegment up, int rows, int width) {
-        for (long r = 0; r < rows; r++) {
-            long base = r * width;
-            for (int i = 0; i < width; i++) {
-                float g = gate.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i);
-                boolean inFullBlock = i < (width & ~7);
-                gate.setAtIndex(JAVA_FLOAT_UNALIGNED, base + i, GgmlOrder.silu(g, inFullBlock) * up.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i));
-            }
+    /** gate := silu(gate) * up over one row of width floats at base, SiLU as ggml's AVX2 build computes it. */
+    static void siluTimes(MemorySegment gate, MemorySegment up, long base, int width) {
+        for (int i = 0; i < width; i++) {
+            float g = gate.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i);
+            boolean inFullBlock = i < (width & ~7);
+            gate.setAtIndex(JAVA_FLOAT_UNALIGNED, base + i, GgmlOrder.silu(g, inFullBlock) * up.getAtIndex(JAVA_FLOAT_UNALIGNED, base + i));
         }
     }
 

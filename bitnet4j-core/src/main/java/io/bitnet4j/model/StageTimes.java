@@ -23,7 +23,7 @@ public final class StageTimes {
         ATTENTION("attention", false),
         ATTENTION_OUTPUT("attention output projection", true),
         GATE_UP("gate and up projections", true),
-        ACTIVATION("activation(gate) x up", false),
+        ACTIVATION("gate and up scales, activation(gate) x up, FFN sub-norm", false),
         DOWN("down projection", true),
         OUTPUT("output projection", true),
         RESCORE("F16 rescoring of the best rows", false);
