@@ -10,7 +10,10 @@ cmake -S bitnet4j-native -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DB4J_SAN
 cmake --build "$build" --parallel "${B4J_JOBS:-2}"  # every test executable ctest knows about
 # Guard against a silently uninstrumented build (e.g. a stale cache with the option off): the test
 # binary must carry the ASan runtime, or a clean run would prove nothing.
-if ! nm -C "$build/test_kernels" 2>/dev/null | grep -q __asan_init && ! ldd "$build/test_kernels" 2>/dev/null | grep -q libasan; then
+# (Output captured first: with pipefail, `nm | grep -q` fails whenever grep stops reading before nm is done.)
+symbols=$(nm -C "$build/test_kernels" 2>/dev/null || true)
+libraries=$(ldd "$build/test_kernels" 2>/dev/null || true)
+if ! grep -q __asan_init <<<"$symbols" && ! grep -q libasan <<<"$libraries"; then
   echo "sanitize.sh: $build/test_kernels is not built with AddressSanitizer" >&2
   exit 1
 fi
