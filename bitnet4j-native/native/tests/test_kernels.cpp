@@ -151,13 +151,13 @@ static void test_i2s(int isa) {
             }
     /* more rows than one prefill row block, K split into several chunks, odd range, ldy > M */
     test_i2s_case(isa, {200, 6912, 6, 3, 197, 205}, rng, ACT_RANDOM, -1, "range-big");
-    test_i2s_case(isa, {200, 6912, 12, 3, 197, 205}, rng, ACT_RANDOM, -1, "range-big");  /* decoded-codes path */
+    test_i2s_case(isa, {200, 6912, 12, 3, 197, 205}, rng, ACT_RANDOM, -1, "range-big");
     test_i2s_case(isa, {131, 4096 + 128, 9, 0, 131, 131}, rng, ACT_RANDOM, -1, "blocks");
     /* empty range and no tokens */
     test_i2s_case(isa, {33, 256, 3, 7, 7, 40}, rng, ACT_RANDOM, -1, "empty-range");
     test_i2s_case(isa, {33, 256, 0, 0, 33, 33}, rng, ACT_RANDOM, -1, "T=0");
-    /* worst case for int16 accumulation: every product -256 (q=-128, code 2) or +254, over long K; T from 8 takes
-     * the AVX2 path that decodes the codes once per row block */
+    /* worst case for int16 accumulation: every product -256 (q=-128, code 2) or +254, over long K, in every
+     * token tile shape (1-4 tokens, and 4 + 4, 4 + 4 + 1) */
     for (int64_t K : {6912, 16384}) {
         for (int64_t T : {1, 4, 5, 8, 9}) {
             test_i2s_case(isa, {9, K, T, 0, 9, 9}, rng, ACT_MIN, 2, "all q=-128 codes=2");

@@ -2,8 +2,6 @@
 #include <immintrin.h>
 #include <string.h>
 
-#include <vector>
-
 #include "../internal.h"
 
 /* Shared with avx512_vnni.cpp (an AVX-512 CPU has AVX2), hence external linkage; hidden like every symbol
@@ -112,8 +110,8 @@ static void quantize_row(const float *x, int64_t n, int8_t *q, float *scale, int
  * code 3 only reaches 8 * 4 * 768 = 24576). maddubs itself never saturates: |pair| <= 768. */
 constexpr int64_t WIDEN_BLOCKS = 8;
 
-/* Keeps GCC from reassociating the int16 sums across the tile: unconstrained, it hoists all maddubs of a
- * block ahead of the adds and spills the accumulators. Emits no instruction. */
+/* Makes GCC hold v in a register at this point; emits no instruction. In the tiles it keeps one load of an
+ * activation vector for all rows (unconstrained, GCC folds a load into every row's maddubs). */
 #define B4J_KEEP(v) __asm__("" : "+x"(v))
 
 /* acc += maddubs(c, a), written as the two instructions so the sum stays in acc's register: from the
@@ -171,17 +169,18 @@ static inline void i2s_tile(const uint8_t *w, int64_t row_bytes, const int8_t *q
         for (int n = 0; n < N; n++) dot[r][n] += hsum_epi32(acc32[r][n]);
 }
 
-/* A few tokens (T < DECODED_MIN_TOKENS): 2 rows x 4 tokens tiles that decode the codes in registers, over
- * PACKED_ROW_BLOCK rows x K_CHUNK blocks, so a K chunk of 4 tokens' activations (16 KiB) stays in L1 while the
- * block's rows pass over it and the block's weights stay in L2. */
-constexpr int64_t PACKED_ROW_BLOCK = 64;
+/* Prefill and batched decoding: 2 rows x 4 tokens tiles over ROW_BLOCK rows x K_CHUNK blocks, so a K chunk of 4
+ * tokens' activations (16 KiB) stays in L1 while the block's rows pass over it and the block's weights stay in
+ * L2. Decoding the codes once per row block into a byte buffer instead (so the tiles only load them) measured
+ * slower on Zen 3 at 8 to 128 tokens: 98-116 against 116-125 GMAC/s per core. */
+constexpr int64_t ROW_BLOCK = 64;
 constexpr int64_t K_CHUNK = 32;
 
 template <int N>
 static void i2s_prefill(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
                         const int32_t *act_sum, int64_t t0, float *y, int64_t ldy, int64_t m0, int64_t m1) {
     const int64_t row_bytes = K / 4, nb = K / B4J_I2S_BLOCK;
-    int32_t dot[PACKED_ROW_BLOCK][N];
+    int32_t dot[ROW_BLOCK][N];
     memset(dot, 0, sizeof dot);
     const int8_t *qt = q + t0 * K;
     for (int64_t kb = 0; kb < nb; kb += K_CHUNK) {
@@ -193,87 +192,6 @@ static void i2s_prefill(const uint8_t *w, float w_scale, int64_t K, const int8_t
     for (int n = 0; n < N; n++)
         for (int64_t m = m0; m < m1; m++)
             y[(t0 + n) * ldy + m] = b4j_epilogue(dot[m - m0][n], act_sum[t0 + n], act_scale[t0 + n], w_scale);
-}
-
-/* More tokens (T >= DECODED_MIN_TOKENS: prefill, batched decode): decoding the 2-bit codes costs a shift and a
- * mask per 32 codes, as much ALU work as 2 of the maddubs + add pairs that use them, for every token quad. So the
- * codes of DECODED_ROW_BLOCK rows are decoded once into bytes (0..2) in a per-thread buffer, and every token quad
- * reads them with plain loads: the tile's inner step is 2 code loads, 4 activation loads and 8 maddubs + 8 adds,
- * nothing else. */
-constexpr int64_t DECODED_ROW_BLOCK = 16;
-/* From 8 tokens the decode pass costs at most half of what decoding in registers costs (once per 2+ token
- * quads instead of once per quad); below, decoding in registers wins. */
-constexpr int64_t DECODED_MIN_TOKENS = 8;
-
-/* Codes of rows [m, m + rows) as bytes in element order, rows K bytes apart. */
-static void i2s_decode_rows(const uint8_t *w, int64_t row_bytes, int64_t K, int64_t rows, uint8_t *codes,
-                            const uint8_t *next) {
-    const __m256i mask = _mm256_set1_epi8(3);
-    const int64_t nb = K / B4J_I2S_BLOCK;
-    for (int64_t r = 0; r < rows; r++) {
-        const uint8_t *src = w + r * row_bytes;
-        uint8_t *dst = codes + r * K;
-        for (int64_t b = 0; b < nb; b++) {
-            /* the next row block's bytes, one block of ours per block of theirs: the decoder streams the
-             * weights from DRAM (batched decode) and hardware prefetch stops at 4 KiB pages */
-            if (next && (b & 1) == 0) _mm_prefetch((const char *)(next + r * row_bytes + b * B4J_I2S_BLOCK_BYTES), _MM_HINT_T0);
-            const __m256i raw = _mm256_loadu_si256((const __m256i *)(src + b * B4J_I2S_BLOCK_BYTES));
-            for (int g = 0; g < 4; g++)
-                _mm256_store_si256((__m256i *)(dst + b * B4J_I2S_BLOCK + 32 * g),
-                                   _mm256_and_si256(_mm256_srli_epi16(raw, 6 - 2 * g), mask));
-        }
-    }
-}
-
-/* R decoded code rows (K bytes apart) x N tokens: exact int32 dots. The int16 lanes are widened every
- * WIDEN_BLOCKS blocks, as in i2s_tile. */
-template <int R, int N>
-static inline void i2s_decoded_tile(const uint8_t *codes, const int8_t *q, int64_t K, int32_t (*dot)[N]) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i acc32[R][N];
-    for (int r = 0; r < R; r++)
-        for (int n = 0; n < N; n++) acc32[r][n] = _mm256_setzero_si256();
-    const int64_t widen = WIDEN_BLOCKS * B4J_I2S_BLOCK;
-    for (int64_t k0 = 0; k0 < K; k0 += widen) {
-        const int64_t k1 = k0 + widen < K ? k0 + widen : K;
-        __m256i acc16[R][N];
-        for (int r = 0; r < R; r++)
-            for (int n = 0; n < N; n++) acc16[r][n] = _mm256_setzero_si256();
-        for (int64_t k = k0; k < k1; k += 32) {
-            __m256i c[R];
-            for (int r = 0; r < R; r++) c[r] = _mm256_load_si256((const __m256i *)(codes + r * K + k));
-            for (int n = 0; n < N; n++) {
-                __m256i a = _mm256_loadu_si256((const __m256i *)(q + n * K + k));
-                if (R > 1) B4J_KEEP(a);  /* one load for all R rows, not a folded load per row */
-                for (int r = 0; r < R; r++) {
-                    maddubs_accumulate(acc16[r][n], c[r], a);
-                }
-            }
-        }
-        for (int r = 0; r < R; r++)
-            for (int n = 0; n < N; n++)
-                acc32[r][n] = _mm256_add_epi32(acc32[r][n], _mm256_madd_epi16(acc16[r][n], ones));
-    }
-    for (int r = 0; r < R; r++)
-        for (int n = 0; n < N; n++) dot[r][n] = hsum_epi32(acc32[r][n]);
-}
-
-/* N tokens from t0 against the decoded rows [m0, m0 + rows): 2-row tiles, then a last single row. */
-template <int N>
-static void i2s_decoded_tokens(const uint8_t *codes, int64_t rows, float w_scale, int64_t K, const int8_t *q,
-                               const float *act_scale, const int32_t *act_sum, int64_t t0, float *y, int64_t ldy,
-                               int64_t m0) {
-    const int8_t *qt = q + t0 * K;
-    int64_t r = 0;
-    for (; r < rows; r += 2) {
-        int32_t dot[2][N];
-        const int R = rows - r >= 2 ? 2 : 1;
-        if (R == 2) i2s_decoded_tile<2, N>(codes + r * K, qt, K, dot);
-        else i2s_decoded_tile<1, N>(codes + r * K, qt, K, dot);
-        for (int i = 0; i < R; i++)
-            for (int n = 0; n < N; n++)
-                y[(t0 + n) * ldy + m0 + r + i] = b4j_epilogue(dot[i][n], act_sum[t0 + n], act_scale[t0 + n], w_scale);
-    }
 }
 
 static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q, const float *act_scale,
@@ -296,35 +214,14 @@ static void i2s_gemm(const uint8_t *w, float w_scale, int64_t K, const int8_t *q
         }
         return;
     }
-    if (T < DECODED_MIN_TOKENS) {
-        for (int64_t m0 = m_begin; m0 < m_end; m0 += PACKED_ROW_BLOCK) {
-            const int64_t m1 = m0 + PACKED_ROW_BLOCK < m_end ? m0 + PACKED_ROW_BLOCK : m_end;
-            int64_t t = 0;
-            for (; t + 4 <= T; t += 4) i2s_prefill<4>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1);
-            switch (T - t) {
-                case 3: i2s_prefill<3>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1); break;
-                case 2: i2s_prefill<2>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1); break;
-                case 1: i2s_prefill<1>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1); break;
-                default: break;
-            }
-        }
-        return;
-    }
-    /* one buffer per thread, grown to the largest K seen; 32-byte aligned for the code loads */
-    static thread_local std::vector<uint8_t> buffer;
-    const size_t need = (size_t)(DECODED_ROW_BLOCK * K) + 32;
-    if (buffer.size() < need) buffer.resize(need);
-    uint8_t *codes = (uint8_t *)(((uintptr_t)buffer.data() + 31) & ~(uintptr_t)31);
-    for (int64_t m0 = m_begin; m0 < m_end; m0 += DECODED_ROW_BLOCK) {
-        const int64_t rows = m0 + DECODED_ROW_BLOCK < m_end ? DECODED_ROW_BLOCK : m_end - m0;
-        const uint8_t *next = m0 + DECODED_ROW_BLOCK + rows <= m_end ? w + (m0 + DECODED_ROW_BLOCK) * row_bytes : 0;
-        i2s_decode_rows(w + m0 * row_bytes, row_bytes, K, rows, codes, next);
+    for (int64_t m0 = m_begin; m0 < m_end; m0 += ROW_BLOCK) {
+        const int64_t m1 = m0 + ROW_BLOCK < m_end ? m0 + ROW_BLOCK : m_end;
         int64_t t = 0;
-        for (; t + 4 <= T; t += 4) i2s_decoded_tokens<4>(codes, rows, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0);
+        for (; t + 4 <= T; t += 4) i2s_prefill<4>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1);
         switch (T - t) {
-            case 3: i2s_decoded_tokens<3>(codes, rows, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0); break;
-            case 2: i2s_decoded_tokens<2>(codes, rows, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0); break;
-            case 1: i2s_decoded_tokens<1>(codes, rows, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0); break;
+            case 3: i2s_prefill<3>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1); break;
+            case 2: i2s_prefill<2>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1); break;
+            case 1: i2s_prefill<1>(w, w_scale, K, q, act_scale, act_sum, t, y, ldy, m0, m1); break;
             default: break;
         }
     }
