@@ -66,6 +66,18 @@ final class BenchCommand implements Callable<Integer> {
             "(ms per pass, share, GB/s of weight reads), and what the parallel regions' hand-offs cost"})
     boolean profile;
 
+    @Option(names = "--dense-baseline", description = {"instead of the pp/tg tests: one layer's matrix products, ternary through the model's kernels",
+            "against the same shapes as F32 matrices through OpenBLAS (sgemv, sgemm; as many threads), at --dense-tokens;",
+            "time, speedup, bytes per weight and the whole-model time per token (BF16: not in the bundled OpenBLAS)"})
+    boolean denseBaseline;
+
+    @Option(names = "--dense-tokens", split = ",", paramLabel = "N", description = "token counts of --dense-baseline, 1 to 512 (default: 1,8,32,128)")
+    List<Integer> denseTokens;
+
+    @Option(names = "--dense-rotate-mib", paramLabel = "MIB", defaultValue = "512",
+            description = "weights each engine of --dense-baseline rotates over, far larger than the caches (default: ${DEFAULT-VALUE})")
+    int denseRotateMib;
+
     private final List<String> profiles = new ArrayList<>();
     private io.bitnet4j.model.ResidentMemory lastMemory; // taken at the end of each test
 
@@ -82,6 +94,8 @@ final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1) throw new UsageException("--repetitions must be at least 1, got " + repetitions);
         if (bandwidthMib < 64) throw new UsageException("--bandwidth-mib must be at least 64 (beyond the caches), got " + bandwidthMib);
         BenchReport.Format out = BenchReport.Format.parse(format);
+        if (denseBaseline) return runDenseBaseline(out);
+        if (denseTokens != null) throw new UsageException("--dense-tokens needs --dense-baseline");
         List<Test> tests = tests();
         List<Integer> threads = model.threads;
         List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
@@ -106,6 +120,53 @@ final class BenchCommand implements Callable<Integer> {
         // the tables follow a markdown report; other formats stay machine-readable on stdout
         PrintStream profileOut = out == BenchReport.Format.MD ? System.out : System.err;
         profiles.forEach(profileOut::print);
+        return 0;
+    }
+
+    /** --dense-baseline for each thread count and kernel: one model load each (for its kernels and shape), then both engines. */
+    private int runDenseBaseline(BenchReport.Format out) {
+        List<Integer> tokens = denseTokens == null ? List.of(1, 8, 32, 128) : denseTokens;
+        for (int t : tokens)
+            if (t < 1 || t > 512) throw new UsageException("--dense-tokens takes token counts from 1 to 512, got " + t);
+        if (denseRotateMib < 1 || denseRotateMib > 1 << 20) throw new UsageException("--dense-rotate-mib must be between 1 and 1048576, got " + denseRotateMib);
+        DenseBaseline.loadOpenBlas();
+        String engine = "OpenBLAS " + DenseBaseline.openBlasCore() + " F32 (sgemv at 1 token, sgemm beyond)";
+        String bf16 = DenseBaseline.bf16Note();
+        List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
+        PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        for (int threads : model.threads)
+            for (String kernel : kernels) {
+                model.threads = List.of(threads);
+                model.ternaryKernel = kernel;
+                DenseBaselineReport.Setup setup;
+                List<DenseBaselineReport.Row> rows = new ArrayList<>();
+                io.bitnet4j.model.ModelConfig config;
+                io.bitnet4j.kernels.Kernels route;
+                BenchReport.ModelFacts facts;
+                int n;
+                String kernelsName;
+                try (Model m = model.load(System.err)) { // for its shape and kernels; the weights timed are random copies
+                    config = m.config();
+                    route = DenseBaseline.kernelsOf(m);
+                    facts = facts(m);
+                    n = m.threads();
+                    kernelsName = m.kernelsDescription();
+                }
+                Progress progress = model.progress(System.err, "dense baseline");
+                try (DenseBaseline baseline = new DenseBaseline(config, route, n, java.util.Collections.max(tokens),
+                        (long) denseRotateMib << 20, progress)) {
+                    setup = new DenseBaselineReport.Setup(facts, config.layers(), n, kernelsName, engine, baseline.layerWeights(),
+                            baseline.ternaryLayerBytes(), baseline.denseLayerBytes(), baseline.ternaryRotationBytes(), baseline.denseRotationBytes());
+                    for (DenseBaseline.Result r : baseline.measure(tokens, repetitions, progress))
+                        rows.add(new DenseBaselineReport.Row(setup, r.tokens(), r.ternaryNs(), r.denseNs(),
+                                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+                } catch (RuntimeException e) {
+                    progress.fail();
+                    throw e;
+                }
+                progress.done(2 * tokens.size() + " measurements");
+                DenseBaselineReport.print(out, setup, rows, DenseBaselineReport.notes(setup, bf16), stdout, System.err);
+            }
         return 0;
     }
 
