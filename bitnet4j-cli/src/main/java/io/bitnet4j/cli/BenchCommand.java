@@ -123,51 +123,66 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** --dense-baseline for each thread count and kernel: one model load each (for its kernels and shape), then both engines. */
+    /**
+     * --dense-baseline for each thread count and kernel: one model load each (for its shape and kernels; the weights
+     * timed are random copies), then both engines. Markdown prints a table per configuration, the other formats all
+     * rows at the end (one JSON document).
+     */
     private int runDenseBaseline(BenchReport.Format out) {
         List<Integer> tokens = denseTokens == null ? List.of(1, 8, 32, 128) : denseTokens;
         for (int t : tokens)
             if (t < 1 || t > 512) throw new UsageException("--dense-tokens takes token counts from 1 to 512, got " + t);
-        if (denseRotateMib < 1 || denseRotateMib > 1 << 20) throw new UsageException("--dense-rotate-mib must be between 1 and 1048576, got " + denseRotateMib);
+        if (denseRotateMib < 1 || denseRotateMib > 1 << 20)
+            throw new UsageException("--dense-rotate-mib must be between 1 and 1048576, got " + denseRotateMib);
         DenseBaseline.loadOpenBlas();
-        String engine = "OpenBLAS " + DenseBaseline.openBlasCore() + " F32 (sgemv at 1 token, sgemm beyond)";
+        String engine = DenseBaseline.openBlasName() + " F32, sgemv at 1 token, sgemm beyond";
         String bf16 = DenseBaseline.bf16Note();
         List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
         PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        List<DenseBaselineReport.Row> rows = new ArrayList<>();
         for (int threads : model.threads)
             for (String kernel : kernels) {
                 model.threads = List.of(threads);
                 model.ternaryKernel = kernel;
-                DenseBaselineReport.Setup setup;
-                List<DenseBaselineReport.Row> rows = new ArrayList<>();
-                io.bitnet4j.model.ModelConfig config;
-                io.bitnet4j.kernels.Kernels route;
-                BenchReport.ModelFacts facts;
-                int n;
-                String kernelsName;
-                try (Model m = model.load(System.err)) { // for its shape and kernels; the weights timed are random copies
-                    config = m.config();
-                    route = DenseBaseline.kernelsOf(m);
-                    facts = facts(m);
-                    n = m.threads();
-                    kernelsName = m.kernelsDescription();
-                }
-                Progress progress = model.progress(System.err, "dense baseline");
-                try (DenseBaseline baseline = new DenseBaseline(config, route, n, java.util.Collections.max(tokens),
-                        (long) denseRotateMib << 20, progress)) {
-                    setup = new DenseBaselineReport.Setup(facts, config.layers(), n, kernelsName, engine, baseline.layerWeights(),
-                            baseline.ternaryLayerBytes(), baseline.denseLayerBytes(), baseline.ternaryRotationBytes(), baseline.denseRotationBytes());
-                    for (DenseBaseline.Result r : baseline.measure(tokens, repetitions, progress))
-                        rows.add(new DenseBaselineReport.Row(setup, r.tokens(), r.ternaryNs(), r.denseNs(),
-                                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
-                } catch (RuntimeException e) {
-                    progress.fail();
-                    throw e;
-                }
-                progress.done(2 * tokens.size() + " measurements");
-                DenseBaselineReport.print(out, setup, rows, DenseBaselineReport.notes(setup, bf16), stdout, System.err);
+                List<DenseBaselineReport.Row> measured = denseBaseline(tokens, engine);
+                List<String> notes = DenseBaselineReport.notes(measured.getFirst().setup(), bf16);
+                if (out == BenchReport.Format.MD) stdout.print(DenseBaselineReport.markdown(measured, notes));
+                else notes.forEach(System.err::println);
+                rows.addAll(measured);
             }
+        if (out != BenchReport.Format.MD) DenseBaselineReport.print(out, rows, stdout);
         return 0;
+    }
+
+    /** One configuration of --dense-baseline: a row per token count. */
+    private List<DenseBaselineReport.Row> denseBaseline(List<Integer> tokens, String engine) {
+        io.bitnet4j.model.ModelConfig config;
+        io.bitnet4j.kernels.Kernels kernels;
+        BenchReport.ModelFacts facts;
+        int threads;
+        String route;
+        try (Model m = model.load(System.err)) {
+            config = m.config();
+            kernels = DenseBaseline.kernelsOf(m);
+            facts = facts(m);
+            threads = m.threads();
+            route = m.kernelsDescription();
+        }
+        int denseThreads = DenseBaseline.openBlasThreads(threads);
+        Progress progress = model.progress(System.err, "dense baseline");
+        List<DenseBaselineReport.Row> rows = new ArrayList<>();
+        try (DenseBaseline baseline = new DenseBaseline(config, kernels, threads, java.util.Collections.max(tokens),
+                (long) denseRotateMib << 20, progress)) {
+            var setup = new DenseBaselineReport.Setup(facts, config.layers(), threads, route, denseThreads, engine, baseline.layerWeights(),
+                    baseline.ternaryLayerBytes(), baseline.denseLayerBytes(), baseline.ternaryRotationBytes(), baseline.denseRotationBytes());
+            for (DenseBaseline.Result r : baseline.measure(tokens, repetitions, progress))
+                rows.add(new DenseBaselineReport.Row(setup, r.tokens(), r.ternaryNs(), r.denseNs(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+        } catch (RuntimeException | Error e) {
+            progress.fail();
+            throw e;
+        }
+        progress.done(2 * tokens.size() + " measurements");
+        return rows;
     }
 
     /** The pp, tg (times each --sessions value) and pg tests, in llama-bench's order. */

@@ -71,6 +71,9 @@ final class DenseBaseline implements AutoCloseable {
     /** A repetition runs whole rotations over the copies for at least this long. */
     private static final long MIN_REPETITION_NANOS = 200_000_000L;
 
+    /** Warm-up before the repetitions: at least the first, at most the second. */
+    private static final long WARMUP_NANOS = 1_000_000_000L, MAX_WARMUP_NANOS = 30_000_000_000L;
+
     /** The measurement of one token count: nanoseconds per layer pass of each repetition, per engine. */
     record Result(int tokens, List<Long> ternaryNs, List<Long> denseNs) {}
 
@@ -130,7 +133,6 @@ final class DenseBaseline implements AutoCloseable {
             progress.progress("ternary, " + tokens + " token(s)", step++, steps);
             ternaryNs.add(measure(ternary.copies.length, c -> ternary.pass(c, tokens), repetitions));
         }
-        openblas_nolapack.blas_set_num_threads(threads);
         List<Result> results = new ArrayList<>();
         for (int i = 0; i < tokenCounts.size(); i++) {
             int tokens = tokenCounts.get(i);
@@ -140,20 +142,43 @@ final class DenseBaseline implements AutoCloseable {
         return results;
     }
 
-    /** Nanoseconds per layer pass of each repetition (whole rotations for at least MIN_REPETITION_NANOS), after one rotation of warm-up. */
+    /** Nanoseconds per layer pass of each repetition (whole rotations for at least MIN_REPETITION_NANOS), after a warm-up. */
     private static List<Long> measure(int copies, IntConsumer pass, int repetitions) {
-        for (int c = 0; c < copies; c++) pass.accept(c);
+        warmUp(copies, pass);
         List<Long> samples = new ArrayList<>();
         for (int r = 0; r < repetitions; r++) {
-            long passes = 0, start = System.nanoTime(), elapsed;
-            do {
-                for (int c = 0; c < copies; c++) pass.accept(c);
-                passes += copies;
-                elapsed = System.nanoTime() - start;
-            } while (elapsed < MIN_REPETITION_NANOS);
-            samples.add(elapsed / passes);
+            long start = System.nanoTime(), passes = rotate(copies, pass, MIN_REPETITION_NANOS);
+            samples.add((System.nanoTime() - start) / passes);
         }
         return samples;
+    }
+
+    /**
+     * Whole rotations for at least WARMUP_NANOS and until the JIT compiled nothing during the last one, at most
+     * MAX_WARMUP_NANOS: the Java backends run hundreds of times slower until C2 has compiled their kernels, which on
+     * a busy machine takes seconds.
+     */
+    private static void warmUp(int copies, IntConsumer pass) {
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean watch = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        while (true) {
+            long compileMillis = watch ? jit.getTotalCompilationTime() : 0;
+            rotate(copies, pass, MIN_REPETITION_NANOS);
+            long elapsed = System.nanoTime() - start;
+            boolean settled = !watch || jit.getTotalCompilationTime() == compileMillis;
+            if (elapsed >= WARMUP_NANOS && settled || elapsed >= MAX_WARMUP_NANOS) return;
+        }
+    }
+
+    /** Whole rotations over the copies until at least {@code nanos} have passed; returns the passes run. */
+    private static long rotate(int copies, IntConsumer pass, long nanos) {
+        long passes = 0, start = System.nanoTime();
+        do {
+            for (int c = 0; c < copies; c++) pass.accept(c);
+            passes += copies;
+        } while (System.nanoTime() - start < nanos);
+        return passes;
     }
 
     /** How many copies of a layer of {@code layerBytes} make a rotation of at least {@code rotationBytes} (and at least two). */
@@ -346,17 +371,30 @@ final class DenseBaseline implements AutoCloseable {
         }
     }
 
-    /** OpenBLAS's name for the kernels it chose on this CPU (openblas_get_corename), or "" where it cannot be asked. */
-    static String openBlasCore() {
-        var get = SymbolLookup.loaderLookup().find("openblas_get_corename");
-        if (get.isEmpty()) return "";
+    /** "OpenBLAS 0.3.31 (Zen kernels)": the loaded library's version and the kernels it chose for this CPU, as far as it says. */
+    static String openBlasName() {
+        String config = nativeString("openblas_get_config"), core = nativeString("openblas_get_corename");
+        var version = java.util.regex.Pattern.compile("^OpenBLAS (\\S+)").matcher(config);
+        return "OpenBLAS" + (version.find() ? " " + version.group(1) : "") + (core.isEmpty() ? "" : " (" + core + " kernels)");
+    }
+
+    /** The string a loaded native function without arguments returns, or "" where it is absent or cannot be called. */
+    private static String nativeString(String function) {
+        var symbol = SymbolLookup.loaderLookup().find(function); // the libraries JavaCPP loaded for this class loader
+        if (symbol.isEmpty()) return "";
         try {
-            var call = Linker.nativeLinker().downcallHandle(get.get(), FunctionDescriptor.of(ADDRESS));
-            MemorySegment name = (MemorySegment) call.invokeExact();
-            return name.equals(MemorySegment.NULL) ? "" : name.reinterpret(64).getString(0);
+            var call = Linker.nativeLinker().downcallHandle(symbol.get(), FunctionDescriptor.of(ADDRESS));
+            MemorySegment s = (MemorySegment) call.invokeExact();
+            return s.equals(MemorySegment.NULL) ? "" : s.reinterpret(1024).getString(0).strip();
         } catch (Throwable e) {
-            return "";
+            return ""; // only a label is lost
         }
+    }
+
+    /** Sets OpenBLAS's thread count; returns the count it runs (its build may cap it). */
+    static int openBlasThreads(int threads) {
+        openblas_nolapack.blas_set_num_threads(threads);
+        return openblas_nolapack.blas_get_num_threads();
     }
 
     /**

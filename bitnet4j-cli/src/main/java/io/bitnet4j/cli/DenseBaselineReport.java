@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 final class DenseBaselineReport {
 
     /** What every row of one run shares: the model, both engines, their rotations. */
-    record Setup(BenchReport.ModelFacts model, int layers, int threads, String kernels, String denseEngine, long layerWeights,
+    record Setup(BenchReport.ModelFacts model, int layers, int threads, String kernels, int denseThreads, String denseEngine, long layerWeights,
                  long ternaryLayerBytes, long denseLayerBytes, long ternaryRotationBytes, long denseRotationBytes) {
 
         double ternaryBytesPerWeight() {
@@ -60,6 +60,7 @@ final class DenseBaselineReport {
             f.put("n_threads", setup.threads());
             f.put("kernels", setup.kernels());
             f.put("dense_engine", setup.denseEngine());
+            f.put("dense_threads", setup.denseThreads());
             f.put("n_tokens", tokens);
             f.put("test_time", time);
             f.put("layer_weights", setup.layerWeights());
@@ -85,22 +86,23 @@ final class DenseBaselineReport {
 
     private DenseBaselineReport() {}
 
-    /** The rows in the format; notes (what was measured, why no BF16) go with a markdown table, else to {@code err}. */
-    static void print(BenchReport.Format format, Setup setup, List<Row> rows, List<String> notes, PrintStream out, PrintStream err) {
+    /** Every row in a machine-readable format: csv (one header), json (one array) or jsonl. */
+    static void print(BenchReport.Format format, List<Row> rows, PrintStream out) {
         switch (format) {
-            case MD -> out.print(markdown(setup, rows, notes));
             case CSV -> {
                 out.println(String.join(",", rows.getFirst().fields().keySet()));
                 for (Row r : rows) out.println(r.fields().values().stream().map(BenchReport::csvValue).collect(Collectors.joining(",")));
             }
             case JSONL -> rows.forEach(r -> out.println(BenchReport.json(withSamples(r))));
             case JSON -> out.println(BenchReport.prettyJson(rows.stream().map(DenseBaselineReport::withSamples).toList()));
+            case MD -> throw new IllegalArgumentException("markdown is printed per configuration: markdown(rows, notes)");
         }
-        if (format != BenchReport.Format.MD) notes.forEach(err::println);
         out.flush();
     }
 
-    static String markdown(Setup s, List<Row> rows, List<String> notes) {
+    /** The table of one configuration (rows sharing one setup), its notes below. */
+    static String markdown(List<Row> rows, List<String> notes) {
+        Setup s = rows.getFirst().setup();
         StringBuilder b = new StringBuilder();
         String file = java.nio.file.Path.of(s.model().file()).getFileName().toString();
         b.append(String.format(Locale.ROOT, "#### dense baseline: %s, one layer of %s weights (%d layers), %d thread(s)%n%n", file,
@@ -113,8 +115,9 @@ final class DenseBaselineReport {
         b.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Row r : rows) {
             double t = r.ternaryAvgNs(), d = r.denseAvgNs();
-            b.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.2fx | %.3f | %.3f | %.1f | %.1f |%n", r.tokens(), t / 1e6, d / 1e6,
-                    r.speedup(), r.modelMsPerToken(t), r.modelMsPerToken(d), s.ternaryLayerBytes() / t, s.denseLayerBytes() / d));
+            b.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %sx | %.3f | %.3f | %s | %s |%n", r.tokens(), t / 1e6, d / 1e6,
+                    threeDigits(r.speedup()), r.modelMsPerToken(t), r.modelMsPerToken(d), threeDigits(s.ternaryLayerBytes() / t),
+                    threeDigits(s.denseLayerBytes() / d)));
         }
         b.append('\n');
         notes.forEach(n -> b.append(n).append('\n'));
@@ -140,6 +143,14 @@ final class DenseBaselineReport {
         return largest;
     }
 
+    /** About three significant digits without an exponent: 1234, 56.7, 5.96, 0.0123. */
+    static String threeDigits(double v) {
+        if (v >= 100) return String.format(Locale.ROOT, "%.0f", v);
+        if (v >= 10) return String.format(Locale.ROOT, "%.1f", v);
+        if (v >= 1) return String.format(Locale.ROOT, "%.2f", v);
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+    }
+
     private static Map<String, Object> withSamples(Row r) {
         Map<String, Object> f = r.fields();
         f.put("ternary_samples_ns", r.ternaryNs());
@@ -158,6 +169,8 @@ final class DenseBaselineReport {
                 cache <= 0 ? " so that every pass reads them from memory (the cache size is unknown here)."
                         : smallest >= CACHE_MARGIN * cache ? " so that every pass reads them from memory, not the " + BenchReport.humanBytes(cache) + " cache."
                         : ": under " + CACHE_MARGIN + "x the " + BenchReport.humanBytes(cache) + " cache, passes partly read cached weights (raise --dense-rotate-mib)."));
+        if (s.denseThreads() != s.threads())
+            notes.add("OpenBLAS runs " + s.denseThreads() + " thread(s), not " + s.threads() + ": its build caps the count.");
         notes.add(bf16 + ".");
         return notes;
     }
