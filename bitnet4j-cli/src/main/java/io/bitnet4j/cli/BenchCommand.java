@@ -177,6 +177,10 @@ final class BenchCommand implements Callable<Integer> {
                     baseline.ternaryLayerBytes(), baseline.denseLayerBytes(), baseline.ternaryRotationBytes(), baseline.denseRotationBytes());
             for (DenseBaseline.Result r : baseline.measure(tokens, repetitions, progress))
                 rows.add(new DenseBaselineReport.Row(setup, r.tokens(), r.ternaryNs(), r.denseNs(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+        } catch (OutOfMemoryError e) {
+            progress.fail();
+            throw new CliException("not enough memory for the dense baseline's weight copies (" + e.getMessage()
+                    + "): give a smaller --dense-rotate-mib");
         } catch (RuntimeException | Error e) {
             progress.fail();
             throw e;
