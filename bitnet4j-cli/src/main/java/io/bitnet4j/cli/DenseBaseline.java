@@ -406,7 +406,7 @@ final class DenseBaseline implements AutoCloseable {
         if (lookup.find("cblas_sgemm").isEmpty())
             return "BF16: not measured (org.bytedeco:openblas maps no cblas_sbgemm; the loaded library's symbols could not be listed)";
         return lookup.find("cblas_sbgemm").isPresent()
-                ? "BF16: not measured: the loaded OpenBLAS exports cblas_sbgemm, but org.bytedeco:openblas maps no binding for it"
-                : "BF16: not measured: the OpenBLAS bundled with org.bytedeco:openblas neither exports cblas_sbgemm nor has a binding for it";
+                ? "BF16: not measured: the loaded OpenBLAS exports cblas_sbgemm, but the org.bytedeco:openblas preset maps no call to it"
+                : "BF16: not measured: the loaded OpenBLAS exports no cblas_sbgemm (nor does the org.bytedeco:openblas preset map one)";
     }
 }

@@ -145,7 +145,8 @@ class BenchCommandTest {
         assertTrue(r.out().contains("0.2500 bytes/weight") && r.out().contains("4.000 bytes/weight") && r.out().contains("16.0x the memory"), r.out());
         assertTrue(r.out().contains("2 thread(s)"), r.out());
         assertTrue(r.out().contains("BF16: not measured"), r.out());
-        assertTrue(r.out().contains("partly read cached weights"), "a 2 MiB rotation is not beyond the caches: " + r.out());
+        String cacheNote = DenseBaselineReport.largestCacheBytes() > 0 ? "partly read cached weights" : "the cache size is unknown";
+        assertTrue(r.out().contains(cacheNote), "a 2 MiB rotation is not beyond the caches: " + r.out());
     }
 
     @Test
