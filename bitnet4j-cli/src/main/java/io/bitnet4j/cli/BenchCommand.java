@@ -66,6 +66,18 @@ final class BenchCommand implements Callable<Integer> {
             "(ms per pass, share, GB/s of weight reads), and what the parallel regions' hand-offs cost"})
     boolean profile;
 
+    @Option(names = "--dense-baseline", description = {"instead of the pp/tg tests: one layer's matrix products, ternary through the model's kernels",
+            "against the same shapes as F32 matrices through OpenBLAS (sgemv, sgemm; as many threads), at --dense-tokens;",
+            "time, speedup, bytes per weight and the whole-model time per token (BF16: not in the bundled OpenBLAS)"})
+    boolean denseBaseline;
+
+    @Option(names = "--dense-tokens", split = ",", paramLabel = "N", description = "token counts of --dense-baseline, 1 to 512 (default: 1,8,32,128)")
+    List<Integer> denseTokens;
+
+    @Option(names = "--dense-rotate-mib", paramLabel = "MIB", defaultValue = "512",
+            description = "weights each engine of --dense-baseline rotates over, far larger than the caches (default: ${DEFAULT-VALUE})")
+    int denseRotateMib;
+
     private final List<String> profiles = new ArrayList<>();
     private io.bitnet4j.model.ResidentMemory lastMemory; // taken at the end of each test
 
@@ -82,6 +94,8 @@ final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1) throw new UsageException("--repetitions must be at least 1, got " + repetitions);
         if (bandwidthMib < 64) throw new UsageException("--bandwidth-mib must be at least 64 (beyond the caches), got " + bandwidthMib);
         BenchReport.Format out = BenchReport.Format.parse(format);
+        if (denseBaseline) return runDenseBaseline(out);
+        if (denseTokens != null) throw new UsageException("--dense-tokens needs --dense-baseline");
         List<Test> tests = tests();
         List<Integer> threads = model.threads;
         List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
@@ -107,6 +121,72 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream profileOut = out == BenchReport.Format.MD ? System.out : System.err;
         profiles.forEach(profileOut::print);
         return 0;
+    }
+
+    /**
+     * --dense-baseline for each thread count and kernel: one model load each (for its shape and kernels; the weights
+     * timed are random copies), then both engines. Markdown prints a table per configuration, the other formats all
+     * rows at the end (one JSON document).
+     */
+    private int runDenseBaseline(BenchReport.Format out) {
+        List<Integer> tokens = denseTokens == null ? List.of(1, 8, 32, 128) : denseTokens;
+        for (int t : tokens)
+            if (t < 1 || t > 512) throw new UsageException("--dense-tokens takes token counts from 1 to 512, got " + t);
+        if (denseRotateMib < 1 || denseRotateMib > 1 << 20)
+            throw new UsageException("--dense-rotate-mib must be between 1 and 1048576, got " + denseRotateMib);
+        DenseBaseline.loadOpenBlas();
+        String engine = DenseBaseline.openBlasName() + " F32, sgemv at 1 token, sgemm beyond";
+        String bf16 = DenseBaseline.bf16Note();
+        List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
+        PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        List<DenseBaselineReport.Row> rows = new ArrayList<>();
+        for (int threads : model.threads)
+            for (String kernel : kernels) {
+                model.threads = List.of(threads);
+                model.ternaryKernel = kernel;
+                List<DenseBaselineReport.Row> measured = denseBaseline(tokens, engine);
+                List<String> notes = DenseBaselineReport.notes(measured.getFirst().setup(), bf16);
+                if (out == BenchReport.Format.MD) stdout.print(DenseBaselineReport.markdown(measured, notes));
+                else notes.forEach(System.err::println);
+                rows.addAll(measured);
+            }
+        if (out != BenchReport.Format.MD) DenseBaselineReport.print(out, rows, stdout);
+        return 0;
+    }
+
+    /** One configuration of --dense-baseline: a row per token count. */
+    private List<DenseBaselineReport.Row> denseBaseline(List<Integer> tokens, String engine) {
+        io.bitnet4j.model.ModelConfig config;
+        io.bitnet4j.kernels.Kernels kernels;
+        BenchReport.ModelFacts facts;
+        int threads;
+        String route;
+        try (Model m = model.load(System.err)) {
+            config = m.config();
+            kernels = DenseBaseline.kernelsOf(m);
+            facts = facts(m);
+            threads = m.threads();
+            route = m.kernelsDescription();
+        }
+        int denseThreads = DenseBaseline.openBlasThreads(threads);
+        Progress progress = model.progress(System.err, "dense baseline");
+        List<DenseBaselineReport.Row> rows = new ArrayList<>();
+        try (DenseBaseline baseline = new DenseBaseline(config, kernels, threads, java.util.Collections.max(tokens),
+                (long) denseRotateMib << 20, progress)) {
+            var setup = new DenseBaselineReport.Setup(facts, config.layers(), threads, route, denseThreads, engine, baseline.layerWeights(),
+                    baseline.ternaryLayerBytes(), baseline.denseLayerBytes(), baseline.ternaryRotationBytes(), baseline.denseRotationBytes());
+            for (DenseBaseline.Result r : baseline.measure(tokens, repetitions, progress))
+                rows.add(new DenseBaselineReport.Row(setup, r.tokens(), r.ternaryNs(), r.denseNs(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+        } catch (OutOfMemoryError e) {
+            progress.fail();
+            throw new CliException("not enough memory for the dense baseline's weight copies (" + e.getMessage()
+                    + "): give a smaller --dense-rotate-mib");
+        } catch (RuntimeException | Error e) {
+            progress.fail();
+            throw e;
+        }
+        progress.done(2 * tokens.size() + " measurements");
+        return rows;
     }
 
     /** The pp, tg (times each --sessions value) and pg tests, in llama-bench's order. */

@@ -163,13 +163,7 @@ final class BenchReport {
     }
 
     void end() {
-        if (format == Format.JSON) {
-            try {
-                out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(jsonRows));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        if (format == Format.JSON) out.println(prettyJson(jsonRows));
     }
 
     static String markdown(Row r) {
@@ -186,7 +180,7 @@ final class BenchReport {
         return r.fields().values().stream().map(BenchReport::csvValue).collect(Collectors.joining(","));
     }
 
-    private static String csvValue(Object v) {
+    static String csvValue(Object v) {
         String s = v == null ? "" : v instanceof Double d ? String.format(Locale.ROOT, "%.6f", d) : String.valueOf(v);
         return "\"" + s.replace("\"", "\"\"") + "\"";
     }
@@ -198,9 +192,18 @@ final class BenchReport {
         return f;
     }
 
-    private static String json(Object value) {
+    static String json(Object value) {
         try {
             return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A value as pretty-printed JSON (a whole document, e.g. the array of every row). */
+    static String prettyJson(Object value) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -123,6 +123,71 @@ class BenchCommandTest {
         CliLimitsTest.oneLineError(CliTest.run("", "generate", "-m", model.toString(), "-t", "1,2", "-p", "x"), 2, "a list only in bench");
     }
 
+    @Test
+    void denseBaselinePrintsOneRowPerTokenCount() {
+        // a small rotation keeps the test short; it is under the cache, which the notes must say
+        CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "--dense-baseline", "--dense-tokens", "1,3", "--dense-rotate-mib", "2",
+                "-t", "2", "-r", "2", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        List<String> rows = r.out().lines().filter(l -> l.matches("\\| \\d+ \\|.*")).toList();
+        assertEquals(2, rows.size(), r.out());
+        for (int i = 0; i < rows.size(); i++) {
+            List<String> cells = List.of(rows.get(i).substring(1, rows.get(i).length() - 1).split("\\|")).stream().map(String::strip).toList();
+            assertEquals(8, cells.size(), rows.get(i));
+            assertEquals(List.of("1", "3").get(i), cells.get(0));
+            for (String cell : cells.subList(1, cells.size())) {
+                double v = Double.parseDouble(cell.replace("x", ""));
+                assertTrue(v > 0 && Double.isFinite(v), cell + " in " + rows.get(i));
+            }
+        }
+        String header = r.out().lines().filter(l -> l.startsWith("| tokens |")).findFirst().orElseThrow();
+        assertTrue(header.contains("ternary ms/layer") && header.contains("F32 ms/layer") && header.contains("ms/token, 2 layers"), header);
+        assertTrue(r.out().contains("0.2500 bytes/weight") && r.out().contains("4.000 bytes/weight") && r.out().contains("16.0x the memory"), r.out());
+        assertTrue(r.out().contains("2 thread(s)"), r.out());
+        assertTrue(r.out().contains("BF16: not measured"), r.out());
+        String cacheNote = DenseBaselineReport.largestCacheBytes() > 0 ? "partly read cached weights" : "the cache size is unknown";
+        assertTrue(r.out().contains(cacheNote), "a 2 MiB rotation is not beyond the caches: " + r.out());
+    }
+
+    @Test
+    void denseBaselineJsonHasBothEnginesPerTokenCount() throws Exception {
+        CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "--dense-baseline", "--dense-tokens", "2", "--dense-rotate-mib", "2",
+                "-t", "1", "-r", "2", "-o", "json", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(r.out()); // stdout holds the JSON only; the notes went to stderr
+        assertEquals(1, rows.size(), r.out());
+        JsonNode row = rows.get(0);
+        assertEquals(2, row.get("n_tokens").asInt());
+        assertEquals(1, row.get("n_threads").asInt());
+        SyntheticModel.Spec spec = SyntheticModel.Spec.tiny();
+        assertEquals(spec.nLayer(), row.get("n_layers").asInt());
+        assertEquals(0.25, row.get("ternary_bytes_per_weight").asDouble(), 1e-12, "I2_S: 2 bits a weight");
+        assertEquals(4.0, row.get("dense_bytes_per_weight").asDouble(), 1e-12);
+        assertEquals(16.0, row.get("memory_ratio").asDouble(), 1e-12);
+        for (String engine : List.of("ternary", "dense")) {
+            assertEquals(2, row.get(engine + "_samples_ns").size(), row.toString());
+            double avg = row.get(engine + "_avg_ns").asDouble();
+            assertTrue(avg > 0, row.toString());
+            double perToken = row.get(engine + "_model_ms_per_token").asDouble();
+            assertEquals(avg * spec.nLayer() / 2 / 1e6, perToken, 1e-6 * perToken + 1e-6, "ms/token = layer time x layers / tokens");
+            assertTrue(row.get(engine + "_rotation_bytes").asLong() >= 2L << 20, row.toString());
+        }
+        assertEquals(row.get("dense_avg_ns").asDouble() / row.get("ternary_avg_ns").asDouble(), row.get("speedup").asDouble(), 1e-3 * row.get("speedup").asDouble());
+        assertTrue(r.err().contains("BF16: not measured"), r.err());
+    }
+
+    @Test
+    void badDenseBaselineValuesAreUsageErrors() {
+        for (String bad : List.of("0", "-5", "513"))
+            CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "--dense-baseline", "--dense-tokens", bad), 2,
+                    "--dense-tokens", "1 to 512", bad);
+        CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "--dense-baseline", "--dense-tokens", "abc"), 2, "'abc'");
+        CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "--dense-tokens", "8", "--no-roofline"), 2,
+                "--dense-tokens needs --dense-baseline");
+        CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "--dense-baseline", "--dense-rotate-mib", "0"), 2,
+                "--dense-rotate-mib");
+    }
+
     /** Splits one line of llama-bench csv: quoted fields, "" inside a field for a quote. */
     static List<String> csvFields(String line) {
         List<String> out = new ArrayList<>();
