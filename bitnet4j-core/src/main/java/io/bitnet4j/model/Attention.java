@@ -27,10 +27,9 @@ final class Attention implements AutoCloseable {
     private final int[] span;
     /** Exact mode only (allocated on first use): K rows and transposed V of a KV head, padded to 32 positions. */
     private float[][] exactKeys, exactValuesT, exactRow, exactAcc;
-    /** The OpenBLAS route, null when {@link #kernel} is JAVA; {@link #blasRows}: its softmax rows per KV head. */
+    /** The OpenBLAS route, null when {@link #kernel} is JAVA. */
     private final AttentionKernel kernel;
     private final BlasAttention blas;
-    private final float[][] blasRows;
 
     /** Java attention for every call. */
     Attention(ModelConfig c, int maxTokens, int contextLength) {
@@ -45,7 +44,6 @@ final class Attention implements AutoCloseable {
         this.c = c;
         this.kernel = kernel;
         this.blas = kernel == AttentionKernel.JAVA ? null : new BlasAttention(c, maxTokens, contextLength);
-        this.blasRows = new float[c.kvHeads()][];
         this.maxTokens = maxTokens;
         this.contextLength = contextLength;
         int g = c.groupSize(), hd = c.headDim();
@@ -65,7 +63,7 @@ final class Attention implements AutoCloseable {
         if (tokens > maxTokens || pos + tokens > contextLength) throw new IllegalStateException("attention batch exceeds its buffers");
         int g = c.groupSize(), hd = c.headDim(), dim = c.dim(), end = pos + tokens;
         if (blas != null && (kernel == AttentionKernel.OPENBLAS || BlasAttention.pays(tokens, end))) {
-            blas.run(kvHead, cache, q, out, first, pos, tokens, tile[kvHead], blasRow(kvHead, end));
+            blas.run(kvHead, cache, q, out, first, pos, tokens, tile[kvHead]);
             return;
         }
         int stride = scoreSpan(kvHead, end);
@@ -119,14 +117,6 @@ final class Attention implements AutoCloseable {
                     for (int d = 0; d < hd; d++) out.setAtIndex(JAVA_FLOAT_UNALIGNED, dst + d, o[d]);
                 }
         }
-    }
-
-    /** kvHead's softmax row for the OpenBLAS route, grown in KV-cache blocks. */
-    private float[] blasRow(int kvHead, int end) {
-        float[] row = blasRows[kvHead];
-        if (row == null || row.length < end)
-            blasRows[kvHead] = row = new float[Math.min(contextLength, (end + KvCache.BLOCK - 1) / KvCache.BLOCK * KvCache.BLOCK)];
-        return row;
     }
 
     /** Frees the OpenBLAS route's off-heap buffers; call when no pass runs (the session's close). */

@@ -7,6 +7,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
  * {@link Attention#run}'s computation as two OpenBLAS {@code sgemm} calls per chunk of tokens (S = Q·Kᵀ, then
@@ -63,7 +65,7 @@ final class BlasAttention implements AutoCloseable {
     static String version() {
         if (UNAVAILABLE != null) return "";
         try {
-            String v = org.bytedeco.javacpp.Loader.getVersion("org.bytedeco", "openblas", org.bytedeco.openblas.global.openblas_nolapack.class);
+            String v = Loader.getVersion("org.bytedeco", "openblas", openblas_nolapack.class);
             return v == null ? "" : v;
         } catch (java.io.IOException e) {
             return "";
@@ -85,10 +87,10 @@ final class BlasAttention implements AutoCloseable {
             return notLoaded(e);
         }
         try {
-            org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+            Loader.load(openblas_nolapack.class);
             // One OpenBLAS thread, the caller's: the pass's own worker pool already runs one (session, KV head) unit
             // per thread, so OpenBLAS threads would only compete with it for the same cores. The setting is global.
-            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+            openblas_nolapack.blas_set_num_threads(1);
             FloatBuffer a = direct(4), b = direct(4), p = direct(4);
             a.put(0, new float[] {1, 2, 3, 4});
             b.put(0, new float[] {5, 6, 7, 8});
@@ -106,7 +108,7 @@ final class BlasAttention implements AutoCloseable {
     private static String notLoaded(Throwable e) {
         String platform;
         try {
-            platform = org.bytedeco.javacpp.Loader.getPlatform();
+            platform = Loader.getPlatform();
         } catch (Throwable javacppMissing) {
             return "OpenBLAS cannot be used: JavaCPP (org.bytedeco:javacpp) cannot be loaded by bitnet4j-core's class loader: " + e;
         }
@@ -121,21 +123,20 @@ final class BlasAttention implements AutoCloseable {
     /** Row-major C[m][n] = alpha · A[m][k] · B (B is [k][n], or [n][k] used transposed). */
     private static void sgemm(boolean transposeB, int m, int n, int k, float alpha, FloatBuffer a, int lda, FloatBuffer b, int ldb,
             FloatBuffer out, int ldc) {
-        org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm(org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor,
-                org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans,
-                transposeB ? org.bytedeco.openblas.global.openblas_nolapack.CblasTrans : org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans,
-                m, n, k, alpha, a, lda, b, ldb, 0f, out, ldc);
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+                transposeB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, 0f, out, ldc);
     }
 
     /**
      * As {@link Attention#run}: for tokens t in [0, tokens) at positions pos + t, reads q rows first + t of
-     * [batch][dim] and writes kvHead's query heads of the same rows of out. {@code tile} and {@code row} are the
-     * caller's scratch: Attention.TILE × headDim floats, and at least pos + tokens floats.
+     * [batch][dim] and writes kvHead's query heads of the same rows of out. {@code tile} is the caller's scratch
+     * for cache reads, Attention.TILE × headDim floats.
      */
-    void run(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int first, int pos, int tokens, float[] tile, float[] row) {
+    void run(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int first, int pos, int tokens, float[] tile) {
         if (tokens > maxTokens || pos + tokens > contextLength) throw new IllegalStateException("attention batch exceeds its buffers");
         int g = c.groupSize(), hd = c.headDim(), dim = c.dim(), end = pos + tokens, width = g * hd;
         Buffers b = buffers(kvHead, end);
+        float[] row = b.row;
         for (int j0 = 0; j0 < end; j0 += Attention.TILE) {
             int n = Math.min(Attention.TILE, end - j0);
             cache.keys(j0, n, kvHead, tile);
@@ -176,15 +177,17 @@ final class BlasAttention implements AutoCloseable {
         return heads[kvHead] = new Buffers(positions, Math.min(CHUNK, maxTokens));
     }
 
-    /** One KV head's operands, off-heap; the FloatBuffer views are what sgemm is given. */
+    /** One KV head's operands, off-heap (the FloatBuffer views are what sgemm is given), and a softmax row. */
     private final class Buffers {
         final int positions;
+        final float[] row;
         final Arena arena = Arena.ofShared(); // a KV head's unit runs on any worker thread, one at a time
         final MemorySegment keys, values, queries, scores, outputs;
         final FloatBuffer keyBuffer, valueBuffer, queryBuffer, scoreBuffer, outputBuffer;
 
         Buffers(int positions, int chunk) {
             this.positions = positions;
+            this.row = new float[positions];
             int hd = c.headDim(), rows = chunk * c.groupSize();
             keys = floats((long) positions * hd);
             values = floats((long) positions * hd);
