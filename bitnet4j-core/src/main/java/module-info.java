@@ -11,6 +11,8 @@ module io.bitnet4j {
     requires java.management; // Model.memory(): the committed heap
     // Optional: only Tokenizer.fromHfTokenizerJson reads JSON, and says so when Jackson is absent.
     requires static com.fasterxml.jackson.databind;
+    // Optional: attention through OpenBLAS sgemm (AttentionKernel); without it attention runs in Java and says why.
+    requires static org.bytedeco.openblas;
 
     exports io.bitnet4j;
     exports io.bitnet4j.gguf;

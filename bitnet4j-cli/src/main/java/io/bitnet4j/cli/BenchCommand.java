@@ -101,20 +101,30 @@ final class BenchCommand implements Callable<Integer> {
         List<String> kernels = kernelList == null ? List.of(model.ternaryKernel) : kernelList;
         List<Integer> batches = batchList == null ? List.of(model.batchSize) : batchList;
         List<String> outputs = outputList == null ? java.util.Collections.singletonList(model.outputType) : outputList; // null: the default
+        List<String> attentions = model.attention;
+        for (String a : attentions) { // a typo fails before the first configuration runs
+            try {
+                io.bitnet4j.model.AttentionKernel.parse(a);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
         BenchReport report = new BenchReport(out, new PrintStream(System.out, true, StandardCharsets.UTF_8));
-        int configs = threads.size() * kernels.size() * outputs.size() * batches.size(), config = 0;
+        int configs = threads.size() * kernels.size() * outputs.size() * attentions.size() * batches.size(), config = 0;
         report.begin();
         for (int t : threads) {
             model.threads = List.of(t);
             double bandwidth = noRoofline ? 0 : measureBandwidth(t);
             for (String kernel : kernels)
                 for (String output : outputs)
-                    for (int batch : batches) {
-                        model.ternaryKernel = kernel;
-                        model.outputType = output;
-                        model.batchSize = batch;
-                        runTests(tests, bandwidth, report, ++config, configs);
-                    }
+                    for (String attention : attentions)
+                        for (int batch : batches) {
+                            model.ternaryKernel = kernel;
+                            model.outputType = output;
+                            model.attention = List.of(attention);
+                            model.batchSize = batch;
+                            runTests(tests, bandwidth, report, ++config, configs);
+                        }
         }
         report.end();
         // the tables follow a markdown report; other formats stay machine-readable on stdout
@@ -230,23 +240,31 @@ final class BenchCommand implements Callable<Integer> {
     private void runTests(List<Test> tests, double bandwidth, BenchReport report, int config, int configs) {
         try (Model m = model.load(System.err)) {
             BenchReport.ModelFacts facts = facts(m);
+            System.err.println("attention: " + m.attentionDescription());
             Progress progress = model.progress(System.err, "bench " + config + "/" + configs);
             for (int i = 0; i < tests.size(); i++) {
                 Test test = tests.get(i);
                 progress.progress(test.name(), i, tests.size());
                 List<Long> samples = test.sessions() == 1 ? measure(m, test) : measureBatched(m, test);
                 if (profile && lastProfile != null) {
-                    String title = test.name() + ", " + m.threads() + " thread(s), " + m.describe().get("kernels") + ", output " + m.options().outputType().id();
+                    String title = test.name() + ", " + m.threads() + " thread(s), " + m.describe().get("kernels") + ", output " + m.options().outputType().id()
+                            + ", attention " + attention(m);
                     profiles.add(ProfileTable.format(title, lastProfile, m.measureEmptyRegionNanos(2000)));
                 }
                 report.add(new BenchReport.Row(facts, m.threads(), m.options().batchSize(), m.describe().get("kernels"),
-                        m.options().outputType().id(), m.options().numerics().id(), test.prompt(), test.gen(), test.sessions(),
+                        m.options().outputType().id(), attention(m), m.options().numerics().id(), test.prompt(), test.gen(), test.sessions(),
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), samples, bandwidth, m.weightBytesPerToken(),
                         m.options().cacheType().id(), lastMemory));
             }
             progress.done(tests.size() + " tests");
             System.err.println("memory after " + tests.getLast().name() + ": " + lastMemory.line());
         }
+    }
+
+    /** The attention kernel asked for, and what AUTO resolved to ("auto: java" where OpenBLAS is off; stderr said why). */
+    static String attention(Model m) {
+        var asked = m.options().attentionKernel();
+        return asked == io.bitnet4j.model.AttentionKernel.AUTO && m.attentionKernel() != asked ? "auto: " + m.attentionKernel().id() : asked.id();
     }
 
     private BenchReport.ModelFacts facts(Model m) {

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 /**
  * bench's results in llama-bench's formats and field names (so scripts written for llama-bench read them), plus
- * bitnet4j's own fields: kernels, output type, numerics, sessions, memory bandwidth, weight bytes per token and
+ * bitnet4j's own fields: kernels, output type, attention kernel, numerics, sessions, memory bandwidth, weight bytes per token and
  * the roofline fraction. Numbers never depend on the locale: JSON and CSV go through Jackson or Locale.ROOT.
  */
 final class BenchReport {
@@ -45,12 +45,13 @@ final class BenchReport {
      * One measured test.
      *
      * @param samplesNs      nanoseconds of each repetition
+     * @param attention      the attention kernel: auto, java, openblas, or "auto: java" where OpenBLAS is off
      * @param bandwidth      measured read bandwidth in bytes/s, 0 when not measured
      * @param bytesPerToken  weight bytes one decode step reads
      * @param cacheType      the KV cache type (f16, q8)
      * @param memory         where the process's memory was at the end of the test, its sessions still open
      */
-    record Row(ModelFacts model, int threads, int batch, String kernels, String outputType, String numerics, int prompt, int gen,
+    record Row(ModelFacts model, int threads, int batch, String kernels, String outputType, String attention, String numerics, int prompt, int gen,
                int sessions, String time, List<Long> samplesNs, double bandwidth, long bytesPerToken, String cacheType,
                ResidentMemory memory) {
 
@@ -110,6 +111,7 @@ final class BenchReport {
             f.put("stddev_ts", stddevTs());
             f.put("kernels", kernels);
             f.put("output_type", outputType);
+            f.put("attention", attention);
             f.put("numerics", numerics);
             f.put("n_sessions", sessions);
             f.put("memory_bandwidth_gbs", bandwidth > 0 ? bandwidth / 1e9 : null);
@@ -142,8 +144,8 @@ final class BenchReport {
     void begin() {
         switch (format) {
             case MD -> {
-                out.println("| model | size | params | threads | n_batch | kernels | output | test | t/s | roofline | rss |");
-                out.println("| --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: |");
+                out.println("| model | size | params | threads | n_batch | kernels | output | attention | test | t/s | roofline | rss |");
+                out.println("| --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: |");
             }
             case CSV, JSON, JSONL -> {} // the CSV header comes with the first row: it is that row's field names
         }
@@ -169,9 +171,9 @@ final class BenchReport {
     static String markdown(Row r) {
         Double roof = r.roofline();
         String file = java.nio.file.Path.of(r.model().file()).getFileName().toString();
-        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %.2f ± %.2f | %s | %s |", file,
+        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %.2f ± %.2f | %s | %s |", file,
                 humanBytes(r.model().sizeBytes()), humanCount(r.model().params()), r.threads(), r.batch(), r.kernels(),
-                r.outputType(), r.test(), r.avgTs(), r.stddevTs(), roof == null ? "" : String.format(Locale.ROOT, "%.0f %%", 100 * roof),
+                r.outputType(), r.attention(), r.test(), r.avgTs(), r.stddevTs(), roof == null ? "" : String.format(Locale.ROOT, "%.0f %%", 100 * roof),
                 r.memory().resident() < 0 ? "" : humanBytes(r.memory().resident()));
     }
 

@@ -1,5 +1,6 @@
 package io.bitnet4j.cli;
 
+import io.bitnet4j.model.AttentionKernel;
 import io.bitnet4j.model.Backend;
 import io.bitnet4j.model.CacheType;
 import io.bitnet4j.model.Isa;
@@ -82,6 +83,11 @@ final class ModelOptions {
             description = "ternary kernel: auto, i2s (native multiply-add), tl2 / tl1 (native lookup tables, x86 / ARM, repacked at load), or vector / vector-lut / java (the Java backends: multiply-add, lookup tables, scalar) (default: ${DEFAULT-VALUE})")
     String ternaryKernel;
 
+    @Option(names = "--attention", paramLabel = "K", split = ",", defaultValue = "auto",
+            description = "attention kernel: auto (OpenBLAS sgemm for long prompt batches where it loads, else java), java, "
+                    + "or openblas (every call, to compare; fast numerics only); bench takes a list, e.g. java,openblas (default: ${DEFAULT-VALUE})")
+    List<String> attention;
+
     @Option(names = "--no-check", description = "skip the load-time scan of ternary weights for invalid codes")
     boolean noCheck;
 
@@ -122,13 +128,17 @@ final class ModelOptions {
             };
             String kernel = ternaryKernel.equals("vector") || ternaryKernel.equals("java") ? "auto" : ternaryKernel;
             if (threads.size() != 1) throw new UsageException("-t takes one thread count here (a list only in bench), got " + threads);
+            if (attention.size() != 1) throw new UsageException("--attention takes one kernel here (a list only in bench), got " + attention);
             return Model.Options.builder().threads(threads.getFirst()).backend(Backend.parse(chosenBackend))
                     .isa(isa == null ? Isa.BEST : Isa.parse(isa)).contextLength(contextLength).batchSize(batchSize)
                     .checkWeights(!noCheck).numerics(Numerics.parse(numerics)).outputType(outputType == null ? null : OutputType.parse(outputType))
                     .ternaryKernel(TernaryKernel.parse(kernel)).mapFile(mapFile)
-                    .cacheType(CacheType.parse(cacheType)).lowMemory(lowMemory).outputCache(outputCache).build();
+                    .cacheType(CacheType.parse(cacheType)).lowMemory(lowMemory).outputCache(outputCache)
+                    .attentionKernel(AttentionKernel.parse(attention.getFirst())).build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
+        } catch (UnsupportedOperationException e) { // a kernel asked for that cannot load here: not a usage error
+            throw new CliException(e.getMessage());
         }
     }
 

@@ -116,6 +116,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void attentionListComparesKernelsInOneRun() throws Exception {
+        CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "-p", "256", "-n", "0", "-r", "1", "-t", "1", "--attention", "java,openblas,auto",
+                "--no-roofline", "-o", "json", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(r.out());
+        List<String> seen = new ArrayList<>();
+        for (JsonNode row : rows) seen.add(row.get("attention").asText());
+        assertEquals(List.of("java", "openblas", "auto"), seen);
+        assertTrue(r.err().contains("attention: java\n") && r.err().contains("attention: OpenBLAS sgemm") && r.err().contains("for every call"), r.err());
+        CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "--attention", "java,cublas", "-p", "8", "-n", "0", "--no-roofline"), 2, "'cublas'");
+        CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "--attention", "openblas", "--numerics", "exact", "-p", "8", "-n", "0",
+                "--no-roofline"), 2, "fast numerics only");
+    }
+
+    @Test
     void badListsAreUsageErrors() {
         CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "-pg", "8", "--no-roofline"), 2, "-pg", "PP,TG");
         CliLimitsTest.oneLineError(CliTest.run("", "bench", "-m", model.toString(), "-o", "xml", "--no-roofline"), 2, "'xml'");

@@ -66,7 +66,7 @@ class CliTest {
         // 2 kernels x 2 output types x 2 batch sizes, each with pp8, tg2 and tg2 x2 sessions
         long rows = r.out().lines().filter(l -> l.startsWith("| tiny.gguf")).count();
         assertEquals(24, rows, r.out());
-        assertTrue(r.out().contains("| 4 | native") && r.out().contains("| q4 | pp8 |") && r.out().contains("| f16 | tg2 x2 sessions |"), r.out());
+        assertTrue(r.out().contains("| 4 | native") && r.out().contains("| q4 | auto | pp8 |") && r.out().contains("| f16 | auto | tg2 x2 sessions |"), r.out());
         assertTrue(r.out().contains("vector") && r.out().contains("native"), r.out());
         assertTrue(r.out().contains("| roofline | rss |") && r.err().contains("memory after tg2 x2 sessions: resident "), r.err());
         assertEquals(2, run("", "bench", "-m", model.toString(), "--bench-output-types", "q5", "-p", "8", "-n", "0", "--no-roofline").code());

@@ -10,10 +10,12 @@ import java.lang.foreign.MemorySegment;
  * rounded to F16, out = P·V.
  *
  * <p>The unit of work is one KV head: its cached K and V rows are converted to float once, a tile at a
- * time, and shared by the query heads of its group and by every token of the batch.
+ * time, and shared by the query heads of its group and by every token of the batch. With fast numerics, calls past
+ * the crossover (or every call, as the options say) go to OpenBLAS instead ({@link BlasAttention}): the same
+ * computation as two matrix products.
  */
-final class Attention {
-    private static final int TILE = 64; // positions per converted K/V tile: 64 x 128 floats stay in L1/L2
+final class Attention implements AutoCloseable {
+    static final int TILE = 64; // positions per converted K/V tile: 64 x 128 floats stay in L1/L2
 
     private final ModelConfig c;
     private final int maxTokens, contextLength;
@@ -25,9 +27,23 @@ final class Attention {
     private final int[] span;
     /** Exact mode only (allocated on first use): K rows and transposed V of a KV head, padded to 32 positions. */
     private float[][] exactKeys, exactValuesT, exactRow, exactAcc;
+    /** The OpenBLAS route, null when {@link #kernel} is JAVA. */
+    private final AttentionKernel kernel;
+    private final BlasAttention blas;
 
+    /** Java attention for every call. */
     Attention(ModelConfig c, int maxTokens, int contextLength) {
+        this(c, maxTokens, contextLength, AttentionKernel.JAVA);
+    }
+
+    /**
+     * kernel is the model's resolved choice: JAVA, AUTO (OpenBLAS where {@link BlasAttention#pays}) or OPENBLAS
+     * (every call of {@link #run}); the latter two only where OpenBLAS is available.
+     */
+    Attention(ModelConfig c, int maxTokens, int contextLength, AttentionKernel kernel) {
         this.c = c;
+        this.kernel = kernel;
+        this.blas = kernel == AttentionKernel.JAVA ? null : new BlasAttention(c, maxTokens, contextLength);
         this.maxTokens = maxTokens;
         this.contextLength = contextLength;
         int g = c.groupSize(), hd = c.headDim();
@@ -46,6 +62,10 @@ final class Attention {
     void run(int kvHead, KvCache.Layer cache, MemorySegment q, MemorySegment out, int first, int pos, int tokens) {
         if (tokens > maxTokens || pos + tokens > contextLength) throw new IllegalStateException("attention batch exceeds its buffers");
         int g = c.groupSize(), hd = c.headDim(), dim = c.dim(), end = pos + tokens;
+        if (blas != null && (kernel == AttentionKernel.OPENBLAS || BlasAttention.pays(tokens, end))) {
+            blas.run(kvHead, cache, q, out, first, pos, tokens, tile[kvHead]);
+            return;
+        }
         int stride = scoreSpan(kvHead, end);
         float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead], d4 = dots[kvHead];
         float scale = 1.0f / (float) Math.sqrt(hd);
@@ -97,6 +117,12 @@ final class Attention {
                     for (int d = 0; d < hd; d++) out.setAtIndex(JAVA_FLOAT_UNALIGNED, dst + d, o[d]);
                 }
         }
+    }
+
+    /** Frees the OpenBLAS route's off-heap buffers; call when no pass runs (the session's close). */
+    @Override
+    public void close() {
+        if (blas != null) blas.close();
     }
 
     /** The row length of kvHead's scores for a batch ending at position end, growing its array in KV-cache blocks. */

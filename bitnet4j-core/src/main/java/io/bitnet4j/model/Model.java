@@ -49,10 +49,13 @@ public final class Model implements AutoCloseable {
      *                       quantized copy (output type q4 unless i8 is asked for); greedy output stays the F16 path's
      * @param outputCache    keep the quantized output copy in a checked cache file beside the model
      *                       ({@code <model>.<type>.b4j-output}) instead of quantizing at every load
+     * @param attentionKernel what computes attention with fast numerics: {@link AttentionKernel#AUTO} (OpenBLAS
+     *                       sgemm for long prompt batches where {@code org.bytedeco:openblas} loads, else Java),
+     *                       JAVA, or OPENBLAS for every call (refused where it cannot load, and with exact numerics)
      */
     public record Options(int threads, Backend backend, Isa isa, int contextLength, int batchSize, boolean checkWeights,
             Numerics numerics, OutputType outputType, TernaryKernel ternaryKernel, boolean mapFile, CacheType cacheType,
-            boolean lowMemory, boolean outputCache) {
+            boolean lowMemory, boolean outputCache, AttentionKernel attentionKernel) {
         public Options {
             java.util.Objects.requireNonNull(cacheType, "cacheType");
             java.util.Objects.requireNonNull(backend, "backend");
@@ -60,6 +63,7 @@ public final class Model implements AutoCloseable {
             java.util.Objects.requireNonNull(numerics, "numerics");
             java.util.Objects.requireNonNull(outputType, "outputType");
             java.util.Objects.requireNonNull(ternaryKernel, "ternaryKernel");
+            java.util.Objects.requireNonNull(attentionKernel, "attentionKernel");
             if (threads < 0 || threads > 1024) throw new IllegalArgumentException("threads must be between 1 and 1024 (0 = all processors), got " + threads);
             if (contextLength < 0) throw new IllegalArgumentException("context length must not be negative, got " + contextLength);
             if (batchSize < 1 || batchSize > 512) throw new IllegalArgumentException("batch size must be between 1 and 512, got " + batchSize);
@@ -85,6 +89,10 @@ public final class Model implements AutoCloseable {
             if (numerics == Numerics.EXACT && outputType != OutputType.F16)
                 throw new IllegalArgumentException("exact numerics reproduce bitnet.cpp's F16 output projection: use output type f16, not " + outputType.id());
             requireCacheFits(numerics, cacheType);
+            if (attentionKernel == AttentionKernel.OPENBLAS && numerics == Numerics.EXACT)
+                throw new IllegalArgumentException("exact numerics sum attention in ggml's order, in Java: the openblas attention kernel runs with fast numerics only");
+            if (attentionKernel == AttentionKernel.OPENBLAS && BlasAttention.unavailableReason() != null)
+                throw new UnsupportedOperationException("the openblas attention kernel cannot run here: " + BlasAttention.unavailableReason());
         }
 
         private static boolean runsNative(Backend b) {
@@ -104,7 +112,7 @@ public final class Model implements AutoCloseable {
         public Builder toBuilder() {
             return new Builder().threads(threads).backend(backend).isa(isa).contextLength(contextLength).batchSize(batchSize)
                     .checkWeights(checkWeights).numerics(numerics).outputType(outputType).ternaryKernel(ternaryKernel).mapFile(mapFile).cacheType(cacheType)
-                    .lowMemory(lowMemory).outputCache(outputCache);
+                    .lowMemory(lowMemory).outputCache(outputCache).attentionKernel(attentionKernel);
         }
 
         /** Collects options; {@link #build()} checks them together and names what does not fit. */
@@ -117,6 +125,7 @@ public final class Model implements AutoCloseable {
             private OutputType outputType; // null: f16, or q4 with low memory
             private TernaryKernel ternaryKernel = TernaryKernel.AUTO;
             private CacheType cacheType = CacheType.F16;
+            private AttentionKernel attentionKernel = AttentionKernel.AUTO;
 
             private Builder() {}
 
@@ -134,12 +143,16 @@ public final class Model implements AutoCloseable {
             public Builder cacheType(CacheType t) { cacheType = t; return this; }
             public Builder lowMemory(boolean low) { lowMemory = low; return this; }
             public Builder outputCache(boolean cache) { outputCache = cache; return this; }
+            public Builder attentionKernel(AttentionKernel k) { attentionKernel = k; return this; }
 
-            /** The options; IllegalArgumentException names a value out of range or a combination that cannot run. */
+            /**
+             * The options; IllegalArgumentException names a value out of range or a combination that cannot run,
+             * UnsupportedOperationException says why OpenBLAS cannot load when the openblas attention kernel is asked for.
+             */
             public Options build() {
                 return new Options(threads, backend, isa, contextLength, batchSize, checkWeights, numerics,
                         outputType != null ? outputType : lowMemory ? OutputType.Q4 : OutputType.F16, ternaryKernel, mapFile, cacheType,
-                        lowMemory, outputCache);
+                        lowMemory, outputCache, attentionKernel);
             }
         }
     }
@@ -153,6 +166,7 @@ public final class Model implements AutoCloseable {
     private final Kernels kernels;
     private final Parallel parallel;
     private final Options options;
+    private final AttentionKernel attentionKernel; // options' choice resolved: AUTO only where OpenBLAS runs past the crossover
     private final Arena arena; // load-time copies: repacked ternary weights, quantized output projection
     private final I8Matrix outputI8; // the int8 output projection when options.outputType() is I8, else null
     private final Q4Matrix outputQ4; // the 4-bit one when it is Q4, else null
@@ -171,6 +185,7 @@ public final class Model implements AutoCloseable {
         this.kernels = kernels;
         this.parallel = parallel;
         this.options = options;
+        this.attentionKernel = attentionKernel(options);
         this.arena = arena;
         this.outputI8 = copy == null ? null : copy.i8();
         this.outputQ4 = copy == null ? null : copy.q4();
@@ -317,6 +332,38 @@ public final class Model implements AutoCloseable {
         if (BACKEND_LOGGED.compareAndSet(false, true))
             LOG.log(System.Logger.Level.INFO, "bitnet4j: using the Vector API backend (slower): " + unavailable);
         return Backend.VECTOR;
+    }
+
+    /**
+     * The attention kernel the options resolve to: OPENBLAS as asked; AUTO stays AUTO (OpenBLAS past the crossover)
+     * where OpenBLAS loads and numerics are fast, else is JAVA, as JAVA is.
+     */
+    static AttentionKernel attentionKernel(Options o) {
+        return switch (o.attentionKernel()) {
+            case JAVA, OPENBLAS -> o.attentionKernel(); // OPENBLAS: the options checked that it loads
+            case AUTO -> o.numerics() == Numerics.FAST && BlasAttention.unavailableReason() == null ? AttentionKernel.AUTO : AttentionKernel.JAVA;
+        };
+    }
+
+    /** What computes this model's attention: {@link #attentionKernel(Options)} of its options. */
+    public AttentionKernel attentionKernel() {
+        return attentionKernel;
+    }
+
+    /** Which attention route runs and, when AUTO fell back to Java, why: printed by info and bench. */
+    public String attentionDescription() {
+        return attentionDescription(options);
+    }
+
+    static String attentionDescription(Options o) {
+        String blas = "OpenBLAS sgemm" + (BlasAttention.version().isEmpty() ? "" : " " + BlasAttention.version());
+        return switch (attentionKernel(o)) {
+            case OPENBLAS -> blas + " for every call";
+            case AUTO -> blas + " for batches of " + BlasAttention.MIN_TOKENS + "+ tokens over " + BlasAttention.MIN_POSITIONS
+                    + "+ positions, else java";
+            case JAVA -> o.numerics() == Numerics.EXACT ? "java (exact numerics: ggml's order)"
+                    : o.attentionKernel() == AttentionKernel.JAVA ? "java" : "java (OpenBLAS off: " + BlasAttention.unavailableReason() + ")";
+        };
     }
 
     public ModelConfig config() {
@@ -501,6 +548,7 @@ public final class Model implements AutoCloseable {
         m.put("kernels", kernelsDescription());
         m.put("threads", Integer.toString(parallel.threads()));
         m.put("numerics", options.numerics() == Numerics.EXACT ? "exact (ggml AVX2 summation order)" : "fast");
+        m.put("attention", attentionDescription());
         String outputTensor = gguf.findTensor(OUTPUT).isEmpty() ? "token_embd, tied" : "output.weight";
         String rescored = ", top " + Forward.RESCORED + " rescored in F16" + (outputRows.inMemory() == null ? " read from the file" : "");
         m.put("output projection", (outputI8 != null ? "int8, a scale per row (" + outputSource + ")" + rescored

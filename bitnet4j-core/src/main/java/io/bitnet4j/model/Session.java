@@ -40,7 +40,7 @@ public final class Session implements AutoCloseable {
         this.contextLength = contextLength;
         this.batch = batch;
         this.cache = new KvCache(c, contextLength, cacheType, model.kvBytes);
-        this.attention = new Attention(c, batch, contextLength);
+        this.attention = new Attention(c, batch, contextLength, model.attentionKernel());
         this.logitRows = new int[batch];
         this.logits = new float[c.vocabSize()];
     }
@@ -193,6 +193,7 @@ public final class Session implements AutoCloseable {
             if (closed) return;
             closed = true;
             if (forward != null) forward.close();
+            attention.close();
             cache.release(0); // the model's count of KV bytes drops now, not when the collector runs
         } finally {
             lock.unlock();
