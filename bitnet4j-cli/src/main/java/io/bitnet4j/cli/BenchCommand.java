@@ -55,14 +55,14 @@ final class BenchCommand implements Callable<Integer> {
             description = "md (a table), csv, json or jsonl, with llama-bench's field names plus bitnet4j's (default: ${DEFAULT-VALUE})")
     String format;
 
-    @Option(names = "--no-roofline", description = "skip the memory bandwidth measurement (no roofline fraction)")
+    @Option(names = "--no-roofline", description = "skip the memory bandwidth and int8 MAC rate measurements (no roofline fractions)")
     boolean noRoofline;
 
     @Option(names = "--bandwidth-mib", paramLabel = "MIB", defaultValue = "1024",
             description = "buffer of the bandwidth measurement, far larger than the caches (default: ${DEFAULT-VALUE})")
     int bandwidthMib;
 
-    @Option(names = "--profile", description = {"after the table: where each tg test's passes spent their time, per stage of the forward pass",
+    @Option(names = "--profile", description = {"after the table: where each test's passes spent their time, per stage of the forward pass",
             "(ms per pass, share, GB/s of weight reads), and what the parallel regions' hand-offs cost"})
     boolean profile;
 
@@ -236,11 +236,24 @@ final class BenchCommand implements Callable<Integer> {
         return bandwidth;
     }
 
+    /** The int8 compute ceiling of the loaded configuration, said on stderr; rate 0 where the kernels have no MAC loop. */
+    private static BenchReport.ComputeCeiling measureCeiling(Model m) {
+        double rate = m.measureInt8MacsPerSecond(300);
+        long macs = m.ternaryMacsPerToken();
+        var ceiling = new BenchReport.ComputeCeiling(rate, macs);
+        if (rate <= 0) System.err.println("int8 compute ceiling: not measured (" + m.describe().get("kernels") + " has no MAC loop)");
+        else System.err.printf(Locale.ROOT, "int8 compute ceiling: %s on %d thread(s), %.1f GMAC/s; %.2f G ternary MACs per token,"
+                + " so at most %.1f tokens/s through the ternary products%n", m.describe().get("kernels"), m.threads(), rate / 1e9,
+                macs / 1e9, ceiling.tokensPerSecond());
+        return ceiling;
+    }
+
     /** Every test on one configuration (one model load). */
     private void runTests(List<Test> tests, double bandwidth, BenchReport report, int config, int configs) {
         try (Model m = model.load(System.err)) {
             BenchReport.ModelFacts facts = facts(m);
             System.err.println("attention: " + m.attentionDescription());
+            BenchReport.ComputeCeiling ceiling = noRoofline ? BenchReport.ComputeCeiling.NONE : measureCeiling(m);
             Progress progress = model.progress(System.err, "bench " + config + "/" + configs);
             for (int i = 0; i < tests.size(); i++) {
                 Test test = tests.get(i);
@@ -254,7 +267,7 @@ final class BenchCommand implements Callable<Integer> {
                 report.add(new BenchReport.Row(facts, m.threads(), m.options().batchSize(), m.describe().get("kernels"),
                         m.options().outputType().id(), attention(m), m.options().numerics().id(), test.prompt(), test.gen(), test.sessions(),
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), samples, bandwidth, m.weightBytesPerToken(),
-                        m.options().cacheType().id(), lastMemory));
+                        m.options().cacheType().id(), lastMemory, ceiling));
             }
             progress.done(tests.size() + " tests");
             System.err.println("memory after " + tests.getLast().name() + ": " + lastMemory.line());
@@ -277,7 +290,7 @@ final class BenchCommand implements Callable<Integer> {
                 "bitnet4j " + Main.version());
     }
 
-    /** The stage times of the last tg test's timed repetitions (null after pp and pg tests). */
+    /** The stage times of the last test's timed repetitions. */
     private StageTimes.Snapshot lastProfile;
 
     /** Nanoseconds per repetition of a pp, tg or pg test on one session. */
@@ -298,7 +311,7 @@ final class BenchCommand implements Callable<Integer> {
                 for (int tok : gen) s.decode(tok);
                 if (r >= 0) samples.add(System.nanoTime() - start);
             }
-            lastProfile = test.prompt() == 0 ? s.stageTimes().snapshot() : null;
+            lastProfile = s.stageTimes().snapshot();
             lastMemory = m.memory(); // with the session's KV cache still held
         }
         return samples;

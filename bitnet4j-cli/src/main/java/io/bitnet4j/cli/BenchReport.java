@@ -42,6 +42,20 @@ final class BenchReport {
     }
 
     /**
+     * The int8 compute ceiling of one configuration: the MAC rate of the kernels' ISA on all its threads at once
+     * ({@code Model.measureInt8MacsPerSecond}, 0 when not measured or when the backend has no MAC loop) and the
+     * ternary multiply-accumulates of one token.
+     */
+    record ComputeCeiling(double macsPerSecond, long macsPerToken) {
+        static final ComputeCeiling NONE = new ComputeCeiling(0, 0);
+
+        /** The most tokens per second the ternary products allow, 0 when unknown. */
+        double tokensPerSecond() {
+            return macsPerSecond > 0 && macsPerToken > 0 ? macsPerSecond / macsPerToken : 0;
+        }
+    }
+
+    /**
      * One measured test.
      *
      * @param samplesNs      nanoseconds of each repetition
@@ -50,10 +64,11 @@ final class BenchReport {
      * @param bytesPerToken  weight bytes one decode step reads
      * @param cacheType      the KV cache type (f16, q8)
      * @param memory         where the process's memory was at the end of the test, its sessions still open
+     * @param ceiling        the int8 compute ceiling of the configuration (rate 0 when not measured)
      */
     record Row(ModelFacts model, int threads, int batch, String kernels, String outputType, String attention, String numerics, int prompt, int gen,
                int sessions, String time, List<Long> samplesNs, double bandwidth, long bytesPerToken, String cacheType,
-               ResidentMemory memory) {
+               ResidentMemory memory, ComputeCeiling ceiling) {
 
         String test() {
             return new BenchCommand.Test(prompt, gen, sessions).name();
@@ -80,6 +95,25 @@ final class BenchReport {
         Double roofline() {
             if (bandwidth <= 0 || prompt > 0) return null;
             return avgTs() / sessions / (bandwidth / bytesPerToken);
+        }
+
+        /**
+         * Speed as a fraction of the int8 compute ceiling (the ternary products alone at the ISA's peak MAC rate):
+         * the bound of prefill and of many sessions decoding together; null when not measured.
+         */
+        Double computeRoofline() {
+            double bound = ceiling.tokensPerSecond();
+            return bound > 0 ? avgTs() / bound : null;
+        }
+
+        /** The table's roofline cell: memory for one-session generation, int8 compute with a prompt, both with sessions. */
+        String rooflineCell() {
+            Double memory = roofline(), compute = computeRoofline();
+            String m = memory == null ? null : String.format(Locale.ROOT, "%.0f %%", 100 * memory);
+            String c = compute == null ? null : String.format(Locale.ROOT, "%.0f %% int8", 100 * compute);
+            if (prompt > 0) return c == null ? "" : c;
+            if (sessions > 1 && m != null && c != null) return m + " mem, " + c;
+            return m == null ? "" : m;
         }
 
         /** The fields in llama-bench's names and order, then bitnet4j's. Values typed as llama-bench types them. */
@@ -117,6 +151,9 @@ final class BenchReport {
             f.put("memory_bandwidth_gbs", bandwidth > 0 ? bandwidth / 1e9 : null);
             f.put("weight_bytes_per_token", bytesPerToken);
             f.put("roofline", roofline());
+            f.put("int8_macs_per_second", ceiling.macsPerSecond() > 0 ? ceiling.macsPerSecond() : null);
+            f.put("ternary_macs_per_token", ceiling.macsPerToken());
+            f.put("compute_roofline", computeRoofline());
             f.put("rss_bytes", memory.resident());
             f.put("rss_peak_bytes", memory.peak());
             f.put("mem_weights_bytes", memory.weights());
@@ -169,11 +206,10 @@ final class BenchReport {
     }
 
     static String markdown(Row r) {
-        Double roof = r.roofline();
         String file = java.nio.file.Path.of(r.model().file()).getFileName().toString();
         return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %.2f ± %.2f | %s | %s |", file,
                 humanBytes(r.model().sizeBytes()), humanCount(r.model().params()), r.threads(), r.batch(), r.kernels(),
-                r.outputType(), r.attention(), r.test(), r.avgTs(), r.stddevTs(), roof == null ? "" : String.format(Locale.ROOT, "%.0f %%", 100 * roof),
+                r.outputType(), r.attention(), r.test(), r.avgTs(), r.stddevTs(), r.rooflineCell(),
                 r.memory().resident() < 0 ? "" : humanBytes(r.memory().resident()));
     }
 

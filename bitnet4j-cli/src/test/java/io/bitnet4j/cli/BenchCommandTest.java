@@ -60,7 +60,7 @@ class BenchCommandTest {
         assertEquals(0, md.code(), md.err());
         assertTrue(md.out().contains("#### profile: tg4, 2 thread(s)"), md.out());
         assertTrue(md.out().contains("#### profile: tg4 x2 sessions"), md.out());
-        assertTrue(!md.out().contains("#### profile: pp8"), "pp tests have no profile: " + md.out());
+        assertTrue(md.out().contains("#### profile: pp8, 2 thread(s)"), "pp tests have a profile too: " + md.out());
         assertTrue(md.out().contains("| Q, K, V projections |") && md.out().contains("parallel regions per pass"), md.out());
         CliTest.Run json = CliTest.run("", "bench", "-m", model.toString(), "-p", "0", "-n", "4", "-r", "1", "-t", "1",
                 "--no-roofline", "--profile", "-o", "json", "--no-progress");
@@ -102,17 +102,28 @@ class BenchCommandTest {
     }
 
     @Test
-    void rooflineIsReportedForGenerationOnly() throws Exception {
+    void rooflinesMemoryForGenerationComputeForPrompts() throws Exception {
         // A small probe buffer (still beyond the caches): a 1 GiB one can take long to find huge pages on a busy machine.
         CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-t", "1", "-o", "jsonl", "--no-progress",
                 "--bandwidth-mib", "128");
         assertEquals(0, r.code(), r.err());
         List<JsonNode> rows = new ArrayList<>();
         for (String line : r.out().lines().toList()) rows.add(new ObjectMapper().readTree(line));
-        assertNull(rows.get(0).get("roofline").numberValue(), "pp is compute-bound: no roofline");
+        assertNull(rows.get(0).get("roofline").numberValue(), "pp is compute-bound: no memory roofline");
         assertTrue(rows.get(1).get("roofline").asDouble() > 0, rows.get(1).toString());
         assertTrue(rows.get(1).get("memory_bandwidth_gbs").asDouble() > 0.1, rows.get(1).toString());
         assertTrue(r.err().contains("memory read bandwidth with 1 thread(s)"), r.err());
+        // the int8 ceiling: measured where the native kernels run, else absent (the Java backends have no MAC loop)
+        assertTrue(rows.get(0).get("ternary_macs_per_token").asLong() > 0, rows.get(0).toString());
+        if (rows.get(0).get("kernels").asText().startsWith("native")) {
+            assertTrue(rows.get(0).get("int8_macs_per_second").asDouble() > 1e7, rows.get(0).toString());
+            double fraction = rows.get(0).get("compute_roofline").asDouble();
+            assertTrue(fraction > 0 && fraction < 1.5, "pp's share of the int8 ceiling: " + rows.get(0));
+            assertTrue(r.err().contains("int8 compute ceiling: native"), r.err());
+        } else {
+            assertTrue(rows.get(0).get("compute_roofline").isNull(), rows.get(0).toString());
+            assertTrue(r.err().contains("int8 compute ceiling: not measured"), r.err());
+        }
     }
 
     @Test
