@@ -3,9 +3,10 @@ package io.bitnet4j.model;
 /** What computes attention with {@link Numerics#FAST} numerics (exact numerics always sum in ggml's order, in Java). */
 public enum AttentionKernel {
     /**
-     * OpenBLAS {@code sgemm} for the calls where it measured faster ({@link BlasAttention#pays}: prompt batches over
-     * enough positions) when {@code org.bytedeco:openblas} is on the class path and loads, else Java; with exact
-     * numerics, Java. {@link Model#describe()} says which, and why OpenBLAS is off.
+     * OpenBLAS {@code sgemm} for the calls where it measured faster (prompt batches of enough tokens over enough
+     * positions: the crossover in docs/performance.md) when {@code org.bytedeco:openblas} is on the class path and
+     * loads, else Java; with exact numerics, Java. {@link Model#describe()} says which, with the crossover, or why
+     * OpenBLAS is off.
      */
     AUTO,
     /** The Java (Vector API) loops, a K/V tile at a time, for every call. */
