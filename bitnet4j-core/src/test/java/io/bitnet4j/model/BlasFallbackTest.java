@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.util.Collections;
-import java.util.Enumeration;
 import org.bytedeco.javacpp.Loader;
 import org.junit.jupiter.api.Test;
 
@@ -74,25 +71,5 @@ class BlasFallbackTest {
             assertEquals("the openblas attention kernel cannot run here: " + reason, e.getCause().getMessage());
         }
         return reason;
-    }
-
-    /** A class loader that hides the platform's native libraries (JavaCPP finds them as resources). */
-    private static final class WithoutNatives extends URLClassLoader {
-        private final String platformDir;
-
-        WithoutNatives(URL[] urls, String platform) {
-            super(urls, ClassLoader.getPlatformClassLoader());
-            this.platformDir = "/" + platform + "/";
-        }
-
-        @Override
-        public URL findResource(String name) {
-            return ("/" + name).contains(platformDir) ? null : super.findResource(name);
-        }
-
-        @Override
-        public Enumeration<URL> findResources(String name) throws IOException {
-            return ("/" + name).contains(platformDir) ? Collections.emptyEnumeration() : super.findResources(name);
-        }
     }
 }

@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bitnet4j.kernels.NativeBackend;
-import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -110,25 +107,5 @@ class NativeFallbackTest {
 
     private interface ReflectiveCall {
         void run() throws ReflectiveOperationException;
-    }
-
-    /** A class loader that hides the platform's native libraries (JavaCPP finds them as resources). */
-    private static final class WithoutNatives extends URLClassLoader {
-        private final String platformDir;
-
-        WithoutNatives(URL[] urls, String platform) {
-            super(urls, ClassLoader.getPlatformClassLoader());
-            this.platformDir = "/" + platform + "/";
-        }
-
-        @Override
-        public URL findResource(String name) {
-            return ("/" + name).contains(platformDir) ? null : super.findResource(name);
-        }
-
-        @Override
-        public Enumeration<URL> findResources(String name) throws IOException {
-            return ("/" + name).contains(platformDir) ? Collections.emptyEnumeration() : super.findResources(name);
-        }
     }
 }
