@@ -173,7 +173,7 @@ final class BenchCommand implements Callable<Integer> {
         String route;
         try (Model m = model.load(System.err)) {
             config = m.config();
-            kernels = DenseBaseline.kernelsOf(m);
+            kernels = Model.kernels(m.options()); // the choice Model.load made; the kernels hold no model state
             facts = facts(m);
             threads = m.threads();
             route = m.kernelsDescription();

@@ -7,18 +7,11 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 
-import io.bitnet4j.kernels.JavaKernels;
 import io.bitnet4j.kernels.Kernels;
-import io.bitnet4j.kernels.NativeBackend;
 import io.bitnet4j.kernels.TernaryMatrix;
 import io.bitnet4j.kernels.TernaryWeights;
-import io.bitnet4j.kernels.VectorKernels;
-import io.bitnet4j.model.Backend;
-import io.bitnet4j.model.Isa;
-import io.bitnet4j.model.Model;
 import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.model.Parallel;
-import io.bitnet4j.model.TernaryKernel;
 import io.bitnet4j.util.AnonymousMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -335,30 +328,6 @@ final class DenseBaseline implements AutoCloseable {
     public void close() {
         if (ternary != null) ternary.close();
         arena.close();
-    }
-
-    /**
-     * The kernels the model runs, chosen from its options as Model.load chooses them (core keeps its instance to
-     * itself); checked against the model's own description, so a mismatch is an error, never a silent other route.
-     */
-    static Kernels kernelsOf(Model m) {
-        Model.Options o = m.options();
-        String isa = o.isa() == Isa.BEST ? null : o.isa().id();
-        boolean lut = o.ternaryKernel() == TernaryKernel.TL1 || o.ternaryKernel() == TernaryKernel.TL2;
-        Backend backend = o.backend();
-        if (backend == Backend.AUTO)
-            backend = o.ternaryKernel() == TernaryKernel.VECTOR_LUT ? Backend.VECTOR
-                    : NativeBackend.unavailableReason() == null || isa != null || lut ? Backend.NATIVE : Backend.VECTOR;
-        Kernels k = switch (backend) {
-            case NATIVE -> lut ? NativeBackend.create(isa, o.ternaryKernel().id()) : isa == null ? new NativeBackend() : NativeBackend.select(isa);
-            case VECTOR -> new VectorKernels(o.ternaryKernel() == TernaryKernel.VECTOR_LUT);
-            case JAVA -> new JavaKernels();
-            case AUTO -> throw new AssertionError("resolved above");
-        };
-        String route = k.describe() + ", ternary " + k.ternaryKernel();
-        if (!route.equals(m.kernelsDescription()))
-            throw new CliException("the dense baseline would time " + route + ", not the model's " + m.kernelsDescription());
-        return k;
     }
 
     /** Loads OpenBLAS (JavaCPP's bundled build): a clear error where it cannot load, never a stack trace. */

@@ -298,8 +298,12 @@ public final class Model implements AutoCloseable {
         return outputQ4;
     }
 
-    /** The backend the options ask for; AUTO takes native where its library loads, else the Vector API. */
-    static Kernels kernels(Options o) {
+    /**
+     * The backend the options ask for; AUTO takes native where its library loads, else the Vector API. {@link #load}
+     * chooses with it; public for tools that time the same kernels outside a forward pass (bench's dense baseline),
+     * although the kernels package itself is internal.
+     */
+    public static Kernels kernels(Options o) {
         Backend backend = o.backend();
         if (backend == Backend.AUTO) backend = autoBackend(o);
         String isa = o.isa() == Isa.BEST ? null : o.isa().id();
