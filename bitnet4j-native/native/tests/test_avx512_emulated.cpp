@@ -97,7 +97,7 @@ static inline int reduce_add_epi32(v512 a) { int32_t s = 0; for (int i = 0; i < 
 #define _mm512_mask_sub_epi8 emu::mask_sub_epi8
 #undef _mm512_add_epi32
 #define _mm512_add_epi32 emu::add_epi32
-#define B4J_KEEP512(v) __asm__("" : : "r"(&(v)) : "memory");
+#define B4J_KEEP512(v) __asm__("" : : "r"(&(v)) : "memory")
 #define B4J_USE512(v) __asm__ volatile("" : : "r"(&(v)) : "memory")
 #undef _mm512_reduce_add_epi32
 #define _mm512_reduce_add_epi32 emu::reduce_add_epi32

@@ -203,7 +203,7 @@ public final class NativeBackend implements Kernels {
             throw new IllegalArgumentException("rounds must be between 1 and " + MAX_MAC_ROUNDS + ", got " + rounds);
         if (lutLayout != null) return 0;
         long macs = NativeKernels.b4j_int8_mac_loop(isa, rounds);
-        check((int) Math.min(macs, 0));
+        if (macs < 0) check((int) macs); // a status code instead of a count
         return macs;
     }
 
