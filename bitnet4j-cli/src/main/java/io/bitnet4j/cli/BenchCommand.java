@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
         description = {"Measure prompt processing (pp) and generation (tg) speed, in the manner of llama-bench.",
                 "pp N: N random tokens in batches of -b; tg N: N tokens decoded one at a time from an empty context;",
                 "pg PP,TG: a prompt then a generation, timed together. Every list option multiplies the tests.",
+                "-d D: each test runs after D tokens already in the context (prefilled once, not timed), e.g. tg128 @ d2048.",
                 "Mean ± sample standard deviation of the repetitions, after one warm-up run."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
@@ -34,6 +35,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = {"-pg"}, paramLabel = "PP,TG", description = "a prompt of PP tokens then TG generated ones, timed together (repeatable)")
     List<String> promptGens = new ArrayList<>();
+
+    @Option(names = {"-d", "--n-depth"}, split = ",", paramLabel = "D", defaultValue = "0",
+            description = "context depths: tokens already in the context before each test, as llama-bench -d (default: ${DEFAULT-VALUE})")
+    List<Integer> depths;
 
     @Option(names = "--bench-kernels", split = ",", paramLabel = "K", description = "ternary kernels to compare, as --kernel (default: the --kernel value)")
     List<String> kernelList;
@@ -81,11 +86,20 @@ final class BenchCommand implements Callable<Integer> {
     private final List<String> profiles = new ArrayList<>();
     private io.bitnet4j.model.ResidentMemory lastMemory; // taken at the end of each test
 
-    /** One test to run: pp (gen = 0), tg (prompt = 0) or pg (both), with sessions > 1 for batched tg. */
-    record Test(int prompt, int gen, int sessions) {
+    /**
+     * One test to run: pp (gen = 0), tg (prompt = 0) or pg (both), with sessions > 1 for batched tg, after depth tokens
+     * already in each session's context.
+     */
+    record Test(int prompt, int gen, int sessions, int depth) {
         String name() {
             String base = gen == 0 ? "pp" + prompt : prompt == 0 ? "tg" + gen : "pp" + prompt + "+tg" + gen;
+            if (depth > 0) base += " @ d" + depth; // llama-bench's name for the same test
             return sessions > 1 ? base + " x" + sessions + " sessions" : base;
+        }
+
+        /** Positions a session of this test uses. */
+        int positions() {
+            return depth + prompt + gen;
         }
     }
 
@@ -199,30 +213,34 @@ final class BenchCommand implements Callable<Integer> {
         return rows;
     }
 
-    /** The pp, tg (times each --sessions value) and pg tests, in llama-bench's order. */
+    /** The pp, tg (times each --sessions value) and pg tests, in llama-bench's order, each at every depth. */
     List<Test> tests() {
+        for (int d : depths)
+            if (d < 0) throw new UsageException("-d must not be negative, got " + d);
         List<Test> tests = new ArrayList<>();
         for (int p : prompts) {
             if (p < 0) throw new UsageException("-p must not be negative, got " + p);
-            if (p > 0) tests.add(new Test(p, 0, 1));
+            if (p > 0) for (int d : depths) tests.add(new Test(p, 0, 1, d));
         }
         for (int n : gens) {
             if (n < 0) throw new UsageException("-n must not be negative, got " + n);
             for (int s : sessionCounts) {
                 if (s < 1 || s > 512) throw new UsageException("--sessions must be between 1 and 512, got " + s);
-                if (n > 0) tests.add(new Test(0, n, s));
+                if (n > 0) for (int d : depths) tests.add(new Test(0, n, s, d));
             }
         }
         for (String pg : promptGens) {
             String[] parts = pg.split(",");
+            int p, n;
             try {
                 if (parts.length != 2) throw new NumberFormatException();
-                int p = Integer.parseInt(parts[0].trim()), n = Integer.parseInt(parts[1].trim());
+                p = Integer.parseInt(parts[0].trim());
+                n = Integer.parseInt(parts[1].trim());
                 if (p <= 0 || n <= 0) throw new NumberFormatException();
-                tests.add(new Test(p, n, 1));
             } catch (NumberFormatException e) {
                 throw new UsageException("-pg takes two positive numbers PP,TG, got '" + pg + "'");
             }
+            for (int d : depths) tests.add(new Test(p, n, 1, d));
         }
         if (tests.isEmpty()) throw new UsageException("no test to run: give -p, -n or -pg values above 0");
         return tests;
@@ -265,8 +283,8 @@ final class BenchCommand implements Callable<Integer> {
                     profiles.add(ProfileTable.format(title, lastProfile, m.measureEmptyRegionNanos(2000)));
                 }
                 report.add(new BenchReport.Row(facts, m.threads(), m.options().batchSize(), m.describe().get("kernels"),
-                        m.options().outputType().id(), attention(m), m.options().numerics().id(), test.prompt(), test.gen(), test.sessions(),
-                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), samples, bandwidth, m.weightBytesPerToken(),
+                        m.options().outputType().id(), attention(m), m.options().numerics().id(), test,
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), samples, bandwidth, m.weightBytesPerToken(), m.kvBytesPerPosition(),
                         m.options().cacheType().id(), lastMemory, ceiling));
             }
             progress.done(tests.size() + " tests");
@@ -293,18 +311,29 @@ final class BenchCommand implements Callable<Integer> {
     /** The stage times of the last test's timed repetitions. */
     private StageTimes.Snapshot lastProfile;
 
-    /** Nanoseconds per repetition of a pp, tg or pg test on one session. */
-    private List<Long> measure(Model m, Test test) {
-        int n = test.prompt() + test.gen();
+    /** Refuses a test whose positions do not fit the model's context, before any of its work. */
+    private static void checkContext(Model m, Test test) {
+        int n = test.positions();
         if (n >= m.config().contextLength())
             throw new UsageException(test.name() + " needs " + (n + 1) + " positions, more than the model's context " + m.config().contextLength());
+    }
+
+    /** The test's context of random tokens, prefilled once (untimed); nothing when its depth is 0. */
+    private static void fillDepth(Session s, Test test, SplittableRandom rnd) {
+        if (test.depth() > 0) s.prefill(rnd.ints(test.depth(), 0, s.model().config().vocabSize()).toArray());
+    }
+
+    /** Nanoseconds per repetition of a pp, tg or pg test on one session. */
+    private List<Long> measure(Model m, Test test) {
+        checkContext(m, test);
         var rnd = new SplittableRandom(42);
         int[] prompt = rnd.ints(test.prompt(), 0, m.config().vocabSize()).toArray();
         int[] gen = rnd.ints(test.gen(), 0, m.config().vocabSize()).toArray();
         List<Long> samples = new ArrayList<>();
-        try (Session s = m.newSession(n + 1)) {
+        try (Session s = m.newSession(test.positions() + 1)) {
+            fillDepth(s, test, rnd);
             for (int r = -1; r < repetitions; r++) { // r = -1 warms up
-                s.reset();
+                s.truncate(test.depth()); // back to the context: each repetition runs on the same one
                 if (r == 0) s.stageTimes().reset();
                 long start = System.nanoTime();
                 if (prompt.length > 0) s.prefill(prompt);
@@ -319,17 +348,19 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Nanoseconds per repetition of {@code sessions} sessions stepping together through n tokens each. */
     private List<Long> measureBatched(Model m, Test test) {
+        checkContext(m, test);
         int n = test.gen(), sessions = test.sessions();
-        if (n >= m.config().contextLength())
-            throw new UsageException(test.name() + " needs more context than the model's " + m.config().contextLength());
         var rnd = new SplittableRandom(7);
         List<Long> samples = new ArrayList<>();
         List<Session> open = new ArrayList<>();
         try (BatchDecoder batch = m.newBatchDecoder(sessions)) {
-            for (int i = 0; i < sessions; i++) open.add(m.newSession(n + 1));
+            for (int i = 0; i < sessions; i++) {
+                open.add(m.newSession(test.positions() + 1));
+                fillDepth(open.getLast(), test, rnd);
+            }
             int[] tokens = new int[sessions];
             for (int r = -1; r < repetitions; r++) {
-                for (Session s : open) s.reset();
+                for (Session s : open) s.truncate(test.depth());
                 if (r == 0) batch.stageTimes().reset();
                 long start = System.nanoTime();
                 for (int step = 0; step < n; step++) {

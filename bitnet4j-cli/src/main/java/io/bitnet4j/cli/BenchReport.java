@@ -62,21 +62,30 @@ final class BenchReport {
      * @param attention      the attention kernel: auto, java, openblas, or "auto: java" where OpenBLAS is off
      * @param bandwidth      measured read bandwidth in bytes/s, 0 when not measured
      * @param bytesPerToken  weight bytes one decode step reads
+     * @param kvBytesPerPosition KV cache bytes one decode step reads per position of its session's context
      * @param cacheType      the KV cache type (f16, q8)
      * @param memory         where the process's memory was at the end of the test, its sessions still open
      * @param ceiling        the int8 compute ceiling of the configuration (rate 0 when not measured)
      */
-    record Row(ModelFacts model, int threads, int batch, String kernels, String outputType, String attention, String numerics, int prompt, int gen,
-               int sessions, String time, List<Long> samplesNs, double bandwidth, long bytesPerToken, String cacheType,
+    record Row(ModelFacts model, int threads, int batch, String kernels, String outputType, String attention, String numerics, BenchCommand.Test test,
+               String time, List<Long> samplesNs, double bandwidth, long bytesPerToken, long kvBytesPerPosition, String cacheType,
                ResidentMemory memory, ComputeCeiling ceiling) {
 
-        String test() {
-            return new BenchCommand.Test(prompt, gen, sessions).name();
+        int prompt() {
+            return test.prompt();
         }
 
-        /** Tokens per second of each repetition: every token of every session. */
+        int gen() {
+            return test.gen();
+        }
+
+        int sessions() {
+            return test.sessions();
+        }
+
+        /** Tokens per second of each repetition: every token of every session (the depth's context is not counted, as in llama-bench). */
         List<Double> samplesTs() {
-            long tokens = (long) (prompt + gen) * sessions;
+            long tokens = (long) (test.prompt() + test.gen()) * test.sessions();
             return samplesNs.stream().map(ns -> tokens * 1e9 / ns).toList();
         }
 
@@ -89,12 +98,20 @@ final class BenchReport {
         }
 
         /**
-         * Generation speed as a fraction of the memory roofline (bandwidth / bytes per token, each pass over the
+         * Bytes one decode step reads on average: the weights once for every session, and each session's KV cache over
+         * its mean context (the depth, then half the generated tokens).
+         */
+        double bytesPerStep() {
+            return bytesPerToken + (double) sessions() * kvBytesPerPosition * (test.depth() + (test.gen() - 1) / 2.0);
+        }
+
+        /**
+         * Generation speed as a fraction of the memory roofline (bandwidth / bytes per step, each pass over the
          * weights serving every session); null for tests with a prompt, which are compute-bound, or unmeasured.
          */
         Double roofline() {
-            if (bandwidth <= 0 || prompt > 0) return null;
-            return avgTs() / sessions / (bandwidth / bytesPerToken);
+            if (bandwidth <= 0 || prompt() > 0) return null;
+            return avgTs() / sessions() / (bandwidth / bytesPerStep());
         }
 
         /**
@@ -111,8 +128,8 @@ final class BenchReport {
             Double memory = roofline(), compute = computeRoofline();
             String m = memory == null ? null : String.format(Locale.ROOT, "%.0f %%", 100 * memory);
             String c = compute == null ? null : String.format(Locale.ROOT, "%.0f %% int8", 100 * compute);
-            if (prompt > 0) return c == null ? "" : c;
-            if (sessions > 1 && m != null && c != null) return m + " mem, " + c;
+            if (prompt() > 0) return c == null ? "" : c;
+            if (sessions() > 1 && m != null && c != null) return m + " mem, " + c;
             return m == null ? "" : m;
         }
 
@@ -136,8 +153,9 @@ final class BenchReport {
             f.put("type_v", kv);
             f.put("n_gpu_layers", 0);
             f.put("use_mmap", model.mmap());
-            f.put("n_prompt", prompt);
-            f.put("n_gen", gen);
+            f.put("n_prompt", prompt());
+            f.put("n_gen", gen());
+            f.put("n_depth", test.depth());
             f.put("test_time", time);
             f.put("avg_ns", Math.round(mean(ns)));
             f.put("stddev_ns", Math.round(stddev(ns)));
@@ -147,9 +165,10 @@ final class BenchReport {
             f.put("output_type", outputType);
             f.put("attention", attention);
             f.put("numerics", numerics);
-            f.put("n_sessions", sessions);
+            f.put("n_sessions", sessions());
             f.put("memory_bandwidth_gbs", bandwidth > 0 ? bandwidth / 1e9 : null);
             f.put("weight_bytes_per_token", bytesPerToken);
+            f.put("kv_bytes_per_position", kvBytesPerPosition);
             f.put("roofline", roofline());
             f.put("int8_macs_per_second", ceiling.macsPerSecond() > 0 ? ceiling.macsPerSecond() : null);
             f.put("ternary_macs_per_token", ceiling.macsPerToken());
@@ -209,7 +228,7 @@ final class BenchReport {
         String file = java.nio.file.Path.of(r.model().file()).getFileName().toString();
         return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %s | %s | %s | %.2f ± %.2f | %s | %s |", file,
                 humanBytes(r.model().sizeBytes()), humanCount(r.model().params()), r.threads(), r.batch(), r.kernels(),
-                r.outputType(), r.attention(), r.test(), r.avgTs(), r.stddevTs(), r.rooflineCell(),
+                r.outputType(), r.attention(), r.test().name(), r.avgTs(), r.stddevTs(), r.rooflineCell(),
                 r.memory().resident() < 0 ? "" : humanBytes(r.memory().resident()));
     }
 

@@ -102,6 +102,40 @@ class BenchCommandTest {
     }
 
     @Test
+    void depthRunsEachTestAfterAContextAndCountsItsCacheReads() throws Exception {
+        CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-d", "0,20", "--sessions", "1,2", "-r", "2",
+                "-t", "1", "-o", "jsonl", "--no-progress", "--bandwidth-mib", "128");
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : r.out().lines().toList()) rows.add(new ObjectMapper().readTree(line));
+        List<String> seen = rows.stream().map(j -> j.get("n_prompt").asInt() + "+" + j.get("n_gen").asInt() + "@" + j.get("n_depth").asInt()
+                + "x" + j.get("n_sessions").asInt()).toList();
+        assertEquals(List.of("8+0@0x1", "8+0@20x1", "0+4@0x1", "0+4@20x1", "0+4@0x2", "0+4@20x2"), seen);
+        for (JsonNode j : rows) {
+            // the rate counts the test's tokens only, not the context prefilled before it
+            long tokens = (j.get("n_prompt").asLong() + j.get("n_gen").asLong()) * j.get("n_sessions").asLong();
+            assertEquals(tokens * 1e9 / j.get("samples_ns").get(0).asLong(), j.get("samples_ts").get(0).asDouble(), 1e-6);
+            assertTrue(j.get("kv_bytes_per_position").asLong() > 0, j.toString());
+        }
+        // at depth each decode step also reads the cache: the bound per step is lower, so the same speed is a larger fraction
+        JsonNode shallow = rows.get(2), deep = rows.get(3);
+        double perStepShallow = shallow.get("roofline").asDouble() / shallow.get("avg_ts").asDouble();
+        double perStepDeep = deep.get("roofline").asDouble() / deep.get("avg_ts").asDouble();
+        long kv = deep.get("kv_bytes_per_position").asLong(), weights = deep.get("weight_bytes_per_token").asLong();
+        assertEquals((weights + kv * 21.5) / (weights + kv * 1.5), perStepDeep / perStepShallow, 1e-9, deep.toString());
+        CliTest.Run md = CliTest.run("", "bench", "-m", model.toString(), "-p", "0", "-n", "4", "-d", "16", "-r", "1", "-t", "1",
+                "--no-progress", "--no-roofline");
+        assertEquals(0, md.code(), md.err());
+        assertTrue(md.out().contains("| tg4 @ d16 |"), "llama-bench's test name: " + md.out());
+        CliTest.Run negative = CliTest.run("", "bench", "-m", model.toString(), "-n", "4", "-d", "-1", "--no-progress", "--no-roofline");
+        assertEquals(2, negative.code(), negative.err());
+        assertTrue(negative.err().contains("-d must not be negative, got -1"), negative.err());
+        CliTest.Run tooDeep = CliTest.run("", "bench", "-m", model.toString(), "-p", "0", "-n", "4", "-d", "100000", "--no-progress", "--no-roofline");
+        assertEquals(2, tooDeep.code(), tooDeep.err());
+        assertTrue(tooDeep.err().contains("tg4 @ d100000 needs 100005 positions, more than the model's context"), tooDeep.err());
+    }
+
+    @Test
     void rooflinesMemoryForGenerationComputeForPrompts() throws Exception {
         // A small probe buffer (still beyond the caches): a 1 GiB one can take long to find huge pages on a busy machine.
         CliTest.Run r = CliTest.run("", "bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-t", "1", "-o", "jsonl", "--no-progress",

@@ -464,6 +464,11 @@ public final class Model implements AutoCloseable {
         return bytes;
     }
 
+    /** KV cache bytes one decode step reads per position of its context (K and V of every layer, in the cache type in use). */
+    public long kvBytesPerPosition() {
+        return KvCache.bytes(config, 1, options.cacheType());
+    }
+
     /** Bytes the output projection in use reads per token: the F16 table, or its int8 or 4-bit copy. */
     long outputBytes() {
         return outputI8 != null ? outputI8.data().byteSize() + outputI8.scales().byteSize()
