@@ -56,7 +56,12 @@ final class KvCache {
         }
     }
 
-    /** F16 rows: what bitnet.cpp keeps, 2 bytes per value. */
+    /**
+     * F16 values, as bitnet.cpp keeps them, 2 bytes each. A block is head-major, [kvHead][position][headDim]: the rows
+     * one attention unit reads are contiguous, so the conversion to floats runs as one long loop the JIT vectorises
+     * (position-major rows of 128 values converted at a third of that speed: decode at depth 3072 spent half its
+     * attention time there).
+     */
     static final class F16Layer extends Layer {
         private final short[][] keys, values;
 
@@ -70,14 +75,17 @@ final class KvCache {
         @Override
         void store(int pos, MemorySegment k, long kOff, MemorySegment v, long vOff) {
             checkPosition(pos);
-            int b = pos >>> BLOCK_SHIFT, at = (pos & (BLOCK - 1)) * kvDim;
+            int b = pos >>> BLOCK_SHIFT, length = blockLength(b), row = pos & (BLOCK - 1);
             if (keys[b] == null) {
-                keys[b] = new short[blockLength(b) * kvDim];
-                values[b] = new short[blockLength(b) * kvDim];
-                counted(4L * blockLength(b) * kvDim);
+                keys[b] = new short[length * kvDim];
+                values[b] = new short[length * kvDim];
+                counted(4L * length * kvDim);
             }
-            Ops.toF16(k, kOff, keys[b], at, kvDim);
-            Ops.toF16(v, vOff, values[b], at, kvDim);
+            for (int h = 0; h < kvDim / headDim; h++) {
+                int at = (h * length + row) * headDim;
+                Ops.toF16(k, kOff + (long) h * headDim, keys[b], at, headDim);
+                Ops.toF16(v, vOff + (long) h * headDim, values[b], at, headDim);
+            }
         }
 
         @Override
@@ -90,10 +98,13 @@ final class KvCache {
             convert(values, from, n, kvHead, dst);
         }
 
+        /** One contiguous conversion per block the positions touch. */
         private void convert(short[][] src, int from, int n, int kvHead, float[] dst) {
-            for (int j = 0; j < n; j++) {
-                int pos = from + j;
-                Ops.fromF16(src[pos >>> BLOCK_SHIFT], (pos & (BLOCK - 1)) * kvDim + kvHead * headDim, dst, j * headDim, headDim);
+            for (int j = 0; j < n; ) {
+                int pos = from + j, b = pos >>> BLOCK_SHIFT, row = pos & (BLOCK - 1), length = blockLength(b);
+                int count = Math.min(n - j, length - row);
+                Ops.fromF16(src[b], (kvHead * length + row) * headDim, dst, j * headDim, count * headDim);
+                j += count;
             }
         }
 
