@@ -3,10 +3,8 @@ package io.bitnet4j.model;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -198,33 +196,22 @@ final class Attention implements AutoCloseable {
     }
 
     private static final VectorSpecies<Float> LANES = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Double> DOUBLE_LANES = VectorSpecies.of(double.class, VectorShape.forBitSize(LANES.vectorBitSize()));
 
     /**
      * softmax over s[off, off+n): max, exp, sum in double, scale by (float)(1/sum), then round to F16. The exponentials
-     * are the Vector API's (within an ulp or so of (float) Math.exp, which cost 7 ns each: 60 % of a decode step's
-     * attention at depth 3072); each lane's value is added to the sum in double, as the scalar loop did.
+     * and the rounding are {@link Ops#expShiftedSum} and {@link Ops#scaleToF16}: vector code that the interpreter and
+     * the JIT compute alike, so the result never depends on what the JVM compiled.
      */
     static void softmaxToF16(float[] s, int off, int n) {
+        Ops.scaleToF16(s, off, n, (float) (1.0 / Ops.expShiftedSum(s, off, n, rowMax(s, off, n))));
+    }
+
+    private static float rowMax(float[] s, int off, int n) {
         int j = 0, bound = LANES.loopBound(n);
         FloatVector maxes = FloatVector.broadcast(LANES, Float.NEGATIVE_INFINITY);
         for (; j < bound; j += LANES.length()) maxes = maxes.max(FloatVector.fromArray(LANES, s, off + j));
-        float max = maxes.reduceLanes(VectorOperators.MAX);
+        float max = maxes.reduceLanes(VectorOperators.MAX); // order-free: the largest lane, NaN if any
         for (; j < n; j++) max = Math.max(max, s[off + j]);
-        DoubleVector sums = DoubleVector.zero(DOUBLE_LANES);
-        for (j = 0; j < bound; j += LANES.length()) {
-            FloatVector e = FloatVector.fromArray(LANES, s, off + j).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(s, off + j);
-            sums = sums.add((DoubleVector) e.convertShape(VectorOperators.F2D, DOUBLE_LANES, 0))
-                    .add((DoubleVector) e.convertShape(VectorOperators.F2D, DOUBLE_LANES, 1));
-        }
-        double sum = sums.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            float e = (float) Math.exp(s[off + j] - max);
-            s[off + j] = e;
-            sum += e;
-        }
-        float inv = (float) (1.0 / sum);
-        for (j = 0; j < n; j++) s[off + j] = Ops.roundF16(s[off + j] * inv); // a plain loop: the JIT vectorises both conversions
+        return max;
     }
 }

@@ -5,7 +5,11 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import io.bitnet4j.kernels.FloatLanes;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,6 +20,7 @@ final class Ops {
     private Ops() {}
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DOUBLES = VectorSpecies.of(double.class, VectorShape.forBitSize(F.vectorBitSize()));
 
     /** RMSNorm, then the separate multiply by the weight: sum of float squares in double, scale in float. */
     static void rmsNorm(MemorySegment out, long outOff, MemorySegment x, long xOff, MemorySegment weight, int n, float eps) {
@@ -173,6 +178,95 @@ final class Ops {
             out[i] += p2 * v[v2 + i];
             out[i] += p3 * v[v3 + i];
         }
+    }
+
+    // exp(x) = 2^n e^r, n = round(x / ln 2), r = x - n ln 2 (ln 2 in two parts, so r is exact), e^r by Cephes' expf
+    // polynomial: 1 + r + r^2 P(r)
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
+            P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+    private static final float ROUNDING = 12582912f; // 1.5 * 2^23: adding it rounds to an integer, in its low bits
+    private static final float EXP_FLOOR = -87f; // e^-87 is still a normal float; the softmax rounds anything this small to 0
+
+    /**
+     * s[j] = e^(s[j] - max) over [off, off + n) for a max at least every value (a softmax's shift), each within 2 ulp of
+     * exp; returns their sum, every value added in double (lanes, then the tail, in a fixed order). Below e^-87 it
+     * gives e^-87 (~1.6e-38, which any F16 rounding makes 0); NaN stays NaN. Only IEEE adds, multiplies and fused
+     * multiply-adds, which the interpreter and every JIT compute alike (the Vector API's own EXP differs between
+     * them, and Math.exp cost 7 ns a value: 60 % of a decode step's attention at depth 3072), and a lane gives the
+     * bits of the tail's scalar twin {@link #expNonPositive(float)}. The vector math is written out in this loop: a
+     * helper passing vectors boxes them wherever C2 does not inline it, which happened once its caller grew.
+     */
+    static double expShiftedSum(float[] s, int off, int n, float max) {
+        int j = 0, bound = F.loopBound(n);
+        DoubleVector sums = DoubleVector.zero(DOUBLES);
+        for (; j < bound; j += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, s, off + j).sub(max).max(EXP_FLOOR);
+            FloatVector t = x.fma(LOG2E, ROUNDING), n0 = t.sub(ROUNDING);
+            FloatVector r = n0.fma(x.broadcast(-LN2_HI), x);
+            r = n0.fma(x.broadcast(-LN2_LO), r);
+            FloatVector p = r.fma(P0, P1);
+            p = p.fma(r, x.broadcast(P2));
+            p = p.fma(r, x.broadcast(P3));
+            p = p.fma(r, x.broadcast(P4));
+            p = p.fma(r, x.broadcast(P5));
+            FloatVector e = r.mul(r).fma(p, r).add(1f);
+            IntVector scale = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDING)).add(127).lanewise(VectorOperators.LSHL, 23);
+            e = e.mul(scale.reinterpretAsFloats());
+            e.intoArray(s, off + j);
+            sums = sums.add((DoubleVector) e.convertShape(VectorOperators.F2D, DOUBLES, 0))
+                    .add((DoubleVector) e.convertShape(VectorOperators.F2D, DOUBLES, 1));
+        }
+        double sum = 0;
+        for (int lane = 0; lane < DOUBLES.length(); lane++) sum += sums.lane(lane);
+        for (; j < n; j++) {
+            float e = expNonPositive(s[off + j] - max);
+            s[off + j] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /** e^x for x &lt;= 0, the operations of one lane of {@link #expShiftedSum}. */
+    static float expNonPositive(float x) {
+        x = Math.max(x, EXP_FLOOR);
+        float t = Math.fma(x, LOG2E, ROUNDING), n = t - ROUNDING;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, P0, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        float e = Math.fma(r * r, p, r) + 1f;
+        int scale = (Float.floatToRawIntBits(t) - Float.floatToRawIntBits(ROUNDING) + 127) << 23;
+        return e * Float.intBitsToFloat(scale);
+    }
+
+    private static final float F16_MIN_NORMAL = 0x1p-14f;
+
+    /**
+     * s[j] = {@link #roundF16}(s[j] * scale) over [off, off + n), for products in [0, 1] (probabilities) or NaN: F16's
+     * normal range rounds the float's bits to 10 mantissa bits, half to even; below it, adding and taking away 0.5
+     * (whose ulp is F16's subnormal step, 2^-24) rounds to that step. Integer and IEEE float operations written out
+     * in the loop, as in {@link #expShiftedSum}; a lane gives the bits of the tail's {@link #roundUnitF16(float)}.
+     */
+    static void scaleToF16(float[] s, int off, int n, float scale) {
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, s, off + j).mul(scale);
+            IntVector bits = x.reinterpretAsInts();
+            IntVector normal = bits.add(bits.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xFFF).and(~0x1FFF);
+            normal.reinterpretAsFloats().blend(x.add(0.5f).sub(0.5f), x.compare(VectorOperators.LT, F16_MIN_NORMAL)).intoArray(s, off + j);
+        }
+        for (; j < n; j++) s[off + j] = roundUnitF16(s[off + j] * scale);
+    }
+
+    /** {@link #roundF16} of a value in [0, 1] or NaN, the operations of one lane of {@link #scaleToF16}. */
+    static float roundUnitF16(float x) {
+        if (x < F16_MIN_NORMAL) return (x + 0.5f) - 0.5f;
+        int bits = Float.floatToRawIntBits(x);
+        return Float.intBitsToFloat((bits + ((bits >>> 13) & 1) + 0xFFF) & ~0x1FFF);
     }
 
     /** out[0..n) += p * v[0..n) (vectorised axpy). */

@@ -52,6 +52,71 @@ class SoftmaxTest {
     }
 
     @Test
+    void expIsWithinTwoUlpAndEveryLaneEqualsTheScalarTwin() {
+        var rnd = new SplittableRandom(5);
+        int n = 1003; // lanes and a tail
+        float[] x = new float[n + 2], e = new float[n + 2];
+        for (int round = 0; round < 3000; round++) {
+            for (int j = 0; j < x.length; j++)
+                x[j] = switch (j % 4) {
+                    case 0 -> (float) (-rnd.nextDouble() * 87); // the whole range
+                    case 1 -> (float) (-rnd.nextDouble() * 0.5); // near the maximum, where most of the mass is
+                    case 2 -> -Float.intBitsToFloat(rnd.nextInt(0x3F800000)); // tiny magnitudes, down to subnormals
+                    default -> (float) -Math.round(rnd.nextDouble() * 60 * 0.6931471805599453 * 8) / 8f; // near multiples of ln 2
+                };
+            System.arraycopy(x, 0, e, 0, x.length);
+            double sum = Ops.expShiftedSum(e, 1, n, 0f);
+            double expected = 0;
+            for (int j = 1; j <= n; j++) {
+                float scalar = Ops.expNonPositive(x[j]);
+                assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(e[j]), "lane vs scalar at " + x[j]);
+                double exact = Math.exp(x[j]);
+                assertTrue(Math.abs(e[j] - exact) <= 2 * Math.ulp((float) exact), "e^" + x[j] + " = " + e[j] + ", exactly " + exact);
+                expected += e[j];
+            }
+            assertEquals(x[0], e[0], "before the row: untouched");
+            assertEquals(x[n + 1], e[n + 1], "after the row: untouched");
+            assertEquals(expected, sum, 1e-12 * expected);
+        }
+        assertEquals(1f, Ops.expNonPositive(0f));
+        assertEquals(1f, Ops.expNonPositive(-0f));
+        assertTrue(Float.isNaN(Ops.expNonPositive(Float.NaN)));
+        float floor = Ops.expNonPositive(-87f);
+        assertEquals(floor, Ops.expNonPositive(Float.NEGATIVE_INFINITY), "clamped below -87");
+        assertEquals(0f, Ops.roundF16(floor), "which any F16 rounding makes 0");
+    }
+
+    @Test
+    void scaleToF16RoundsLikeTheF16ConversionsOnTheUnitInterval() {
+        // every F16 value of [0, 1], the midpoints to the next (the ties) and a float ulp either side of both; then a sample
+        java.util.List<Float> values = new java.util.ArrayList<>();
+        for (short h = 0; h < 0x3C00; h++) {
+            float lo = Float.float16ToFloat(h), mid = (float) ((lo + (double) Float.float16ToFloat((short) (h + 1))) / 2);
+            for (float c : new float[] {lo, mid}) {
+                values.add(c);
+                values.add(Math.nextUp(c));
+                if (c > 0) values.add(Math.nextDown(c));
+            }
+        }
+        var rnd = new SplittableRandom(9);
+        for (int i = 0; i < 1_000_000; i++) values.add(Float.intBitsToFloat(rnd.nextInt(Float.floatToRawIntBits(1f) + 1)));
+        values.add(1f);
+        float[] v = new float[values.size()];
+        for (int i = 0; i < v.length; i++) v[i] = values.get(i);
+        float[] rounded = v.clone();
+        Ops.scaleToF16(rounded, 0, v.length, 1f);
+        for (int j = 0; j < v.length; j++)
+            assertEquals(Float.floatToRawIntBits(Ops.roundF16(v[j])), Float.floatToRawIntBits(rounded[j]), "at " + v[j]);
+        float[] tail = {0.3f, 0x1p-20f, 0.7f}; // shorter than a vector: the scalar twin
+        Ops.scaleToF16(tail, 0, 3, 1f);
+        assertEquals(Ops.roundF16(0x1p-20f), tail[1]);
+        assertEquals(Ops.roundF16(0.7f), tail[2]);
+        float[] nan = {Float.NaN};
+        Ops.scaleToF16(nan, 0, 1, 0.5f);
+        assertTrue(Float.isNaN(nan[0]));
+    }
+
+    @Test
     void theLargestScoreGetsTheLargestProbabilityAndEqualScoresShareEqually() {
         float[] s = new float[40];
         java.util.Arrays.fill(s, -3f);
