@@ -54,8 +54,8 @@ final class Attention implements AutoCloseable {
         queries = new float[c.kvHeads()][g * maxTokens * hd];
         scores = new float[c.kvHeads()][];
         span = new int[c.kvHeads()];
-        outputs = new float[c.kvHeads()][hd];
-        dots = new float[c.kvHeads()][4];
+        outputs = new float[c.kvHeads()][2 * hd]; // two heads' outputs (P·V runs heads in pairs)
+        dots = new float[c.kvHeads()][8];
     }
 
     /**
@@ -70,7 +70,7 @@ final class Attention implements AutoCloseable {
             return;
         }
         int stride = scoreSpan(kvHead, end);
-        float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead], d4 = dots[kvHead];
+        float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead], d4 = dots[kvHead], d8 = d4;
         float scale = 1.0f / (float) Math.sqrt(hd);
 
         for (int h = 0; h < g; h++)
@@ -84,16 +84,12 @@ final class Attention implements AutoCloseable {
         for (int j0 = 0; j0 < end; j0 += TILE) {
             int n = Math.min(TILE, end - j0);
             cache.keys(j0, n, kvHead, kv);
-            for (int h = 0; h < g; h++)
-                for (int t = 0; t < tokens; t++) {
-                    int visible = Math.min(n, pos + t + 1 - j0); // causal: position pos+t sees [0, pos+t]
-                    int row = (h * tokens + t), at = row * stride + j0, j = 0;
-                    for (; j + 4 <= visible; j += 4) { // four keys per pass: four FMA chains share the query loads
-                        Ops.dot4(qs, row * hd, kv, j * hd, hd, hd, d4);
-                        for (int u = 0; u < 4; u++) sc[at + j + u] = d4[u] * scale;
-                    }
-                    for (; j < visible; j++) sc[at + j] = Ops.dot(qs, row * hd, kv, j * hd, hd) * scale;
-                }
+            for (int t = 0; t < tokens; t++) {
+                int visible = Math.min(n, pos + t + 1 - j0); // causal: position pos+t sees [0, pos+t]
+                int h = 0;
+                for (; h + 4 <= g; h += 4) headQuadScores(qs, sc, kv, h, t, tokens, stride, j0, visible, scale, d8);
+                for (; h < g; h++) headScores(qs, sc, kv, h * tokens + t, stride, j0, visible, scale, d4);
+            }
         }
 
         for (int row = 0; row < g * tokens; row++) softmaxToF16(sc, row * stride, pos + row % tokens + 1);
@@ -107,19 +103,59 @@ final class Attention implements AutoCloseable {
         for (int j0 = 0; j0 < end; j0 += TILE) {
             int n = Math.min(TILE, end - j0);
             cache.values(j0, n, kvHead, kv);
-            for (int h = 0; h < g; h++)
-                for (int t = 0; t < tokens; t++) {
-                    int visible = Math.min(n, pos + t + 1 - j0);
-                    if (visible <= 0) continue;
+            for (int t = 0; t < tokens; t++) {
+                int visible = Math.min(n, pos + t + 1 - j0);
+                if (visible <= 0) continue;
+                int h = 0;
+                for (; h + 2 <= g; h += 2) { // two heads share each V load
                     long dst = (long) (first + t) * dim + (long) (kvHead * g + h) * hd;
-                    for (int d = 0; d < hd; d++) o[d] = out.getAtIndex(JAVA_FLOAT_UNALIGNED, dst + d);
-                    int row = (h * tokens + t) * stride + j0;
-                    int j = 0;
-                    for (; j + 4 <= visible; j += 4) Ops.axpy4(sc[row + j], sc[row + j + 1], sc[row + j + 2], sc[row + j + 3], kv, j * hd, hd, o, hd);
-                    for (; j < visible; j++) Ops.axpy(sc[row + j], kv, j * hd, o, hd);
-                    for (int d = 0; d < hd; d++) out.setAtIndex(JAVA_FLOAT_UNALIGNED, dst + d, o[d]);
+                    MemorySegment.copy(out, JAVA_FLOAT_UNALIGNED, 4 * dst, o, 0, 2 * hd); // heads h and h+1 are adjacent
+                    int rowA = (h * tokens + t) * stride + j0, rowB = rowA + tokens * stride, j = 0;
+                    for (; j + 4 <= visible; j += 4) Ops.axpy4x2(sc, rowA + j, rowB + j, kv, j * hd, hd, o, 0, hd, hd);
+                    for (; j < visible; j++) {
+                        Ops.axpy(sc[rowA + j], kv, j * hd, o, 0, hd);
+                        Ops.axpy(sc[rowB + j], kv, j * hd, o, hd, hd);
+                    }
+                    MemorySegment.copy(o, 0, out, JAVA_FLOAT_UNALIGNED, 4 * dst, 2 * hd);
                 }
+                for (; h < g; h++) {
+                    long dst = (long) (first + t) * dim + (long) (kvHead * g + h) * hd;
+                    MemorySegment.copy(out, JAVA_FLOAT_UNALIGNED, 4 * dst, o, 0, hd);
+                    int row = (h * tokens + t) * stride + j0, j = 0;
+                    for (; j + 4 <= visible; j += 4) Ops.axpy4(sc[row + j], sc[row + j + 1], sc[row + j + 2], sc[row + j + 3], kv, j * hd, hd, o, hd);
+                    for (; j < visible; j++) Ops.axpy(sc[row + j], kv, j * hd, o, 0, hd);
+                    MemorySegment.copy(o, 0, out, JAVA_FLOAT_UNALIGNED, 4 * dst, hd);
+                }
+            }
         }
+    }
+
+    /** Scores of query heads h..h+3 (token t) against the tile's first {@code visible} keys, two keys at a time. */
+    private static void headQuadScores(float[] qs, float[] sc, float[] kv, int h, int t, int tokens, int stride, int j0, int visible,
+            float scale, float[] d8) {
+        int hd = kv.length / TILE, first = (h * tokens + t) * hd, rowStride = tokens * hd, j = 0;
+        for (; j + 2 <= visible; j += 2) {
+            Ops.dot4x2(qs, first, rowStride, kv, j * hd, hd, hd, d8);
+            for (int r = 0; r < 4; r++) {
+                int at = ((h + r) * tokens + t) * stride + j0 + j;
+                sc[at] = d8[2 * r] * scale;
+                sc[at + 1] = d8[2 * r + 1] * scale;
+            }
+        }
+        for (int r = 0; j < visible && r < 4; r++) {
+            int row = (h + r) * tokens + t;
+            sc[row * stride + j0 + j] = Ops.dot(qs, row * hd, kv, j * hd, hd) * scale;
+        }
+    }
+
+    /** Scores of one (head, token) row against the tile's first {@code visible} keys, four at a time. */
+    private static void headScores(float[] qs, float[] sc, float[] kv, int row, int stride, int j0, int visible, float scale, float[] d4) {
+        int hd = kv.length / TILE, at = row * stride + j0, j = 0;
+        for (; j + 4 <= visible; j += 4) { // four keys per pass: four FMA chains share the query loads
+            Ops.dot4(qs, row * hd, kv, j * hd, hd, hd, d4);
+            for (int u = 0; u < 4; u++) sc[at + j + u] = d4[u] * scale;
+        }
+        for (; j < visible; j++) sc[at + j] = Ops.dot(qs, row * hd, kv, j * hd, hd) * scale;
     }
 
     /** Frees the OpenBLAS route's off-heap buffers; call when no pass runs (the session's close). */
