@@ -6,11 +6,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The key/value cache of one session: per layer, K and V rows of kvDim values per position, in position-major
- * order. Memory grows with the positions actually used: a layer holds its rows in blocks of {@link #BLOCK}
- * positions, each allocated when the first of its positions is stored, so a 200-token chat at context 4096
- * holds one block per layer, not 16. F16 by default, as bitnet.cpp stores it (the rounding is part of the
- * model's numerics), or 8-bit with a scale per 32 values ({@link CacheType#Q8}).
+ * The key/value cache of one session: per layer, K and V rows of kvDim values per position. Memory grows with the
+ * positions actually used: a layer holds its rows in blocks of {@link #BLOCK} positions, each allocated when the
+ * first of its positions is stored, so a 200-token chat at context 4096 holds one block per layer, not 16. F16 by
+ * default, as bitnet.cpp stores it (the rounding is part of the model's numerics), or 8-bit with a scale per 32
+ * values ({@link CacheType#Q8}).
  */
 final class KvCache {
 

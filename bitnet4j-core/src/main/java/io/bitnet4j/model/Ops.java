@@ -216,39 +216,30 @@ final class Ops {
         }
     }
 
-    // exp(x) = 2^n e^r, n = round(x / ln 2), r = x - n ln 2 (ln 2 in two parts, so r is exact), e^r by Cephes' expf
-    // polynomial: 1 + r + r^2 P(r)
-    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
-    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
-            P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
-    private static final float ROUNDING = 12582912f; // 1.5 * 2^23: adding it rounds to an integer, in its low bits
     private static final float EXP_FLOOR = -87f; // e^-87 is still a normal float; the softmax rounds anything this small to 0
 
     /**
-     * s[j] = e^(s[j] - max) over [off, off + n) for a max at least every value (a softmax's shift), each within 2 ulp of
-     * exp; returns their sum, every value added in double (lanes, then the tail, in a fixed order). Below e^-87 it
-     * gives e^-87 (~1.6e-38, which any F16 rounding makes 0); NaN stays NaN. Only IEEE adds, multiplies and fused
-     * multiply-adds, which the interpreter and every JIT compute alike (the Vector API's own EXP differs between
-     * them, and Math.exp cost 7 ns a value: 60 % of a decode step's attention at depth 3072), and a lane gives the
-     * bits of the tail's scalar twin {@link #expNonPositive(float)}. The vector math is written out in this loop: a
-     * helper passing vectors boxes them wherever C2 does not inline it, which happened once its caller grew.
+     * s[j] = e^(s[j] - max) over [off, off + n) for a max at least every value (a softmax's shift); returns their sum,
+     * every value added in double (lanes, then the tail, in a fixed order). e^x is ggml's AVX2 polynomial
+     * ({@link GgmlOrder#expf}, bitnet.cpp's softmax exponential, within 1.5 ulp), lane for lane the same bits, for x
+     * clamped to -87 (below, e^x is under 1.6e-38: a softmax adds it to a sum of at least 1 and rounds it to F16 0, so
+     * the clamp changes nothing). Plain IEEE operations, which the interpreter and every JIT compute alike (the Vector
+     * API's EXP differs between them, and Math.exp cost 7 ns a value: 60 % of a decode step's attention at depth
+     * 3072). The vector math is written out in this loop: a helper passing vectors boxes them wherever C2 does not
+     * inline it, which happened once its caller grew.
      */
     static double expShiftedSum(float[] s, int off, int n, float max) {
         int j = 0, bound = F.loopBound(n);
         DoubleVector sums = DoubleVector.zero(DOUBLES);
         for (; j < bound; j += F.length()) {
             FloatVector x = FloatVector.fromArray(F, s, off + j).sub(max).max(EXP_FLOOR);
-            FloatVector t = x.fma(LOG2E, ROUNDING), n0 = t.sub(ROUNDING);
-            FloatVector r = n0.fma(x.broadcast(-LN2_HI), x);
-            r = n0.fma(x.broadcast(-LN2_LO), r);
-            FloatVector p = r.fma(P0, P1);
-            p = p.fma(r, x.broadcast(P2));
-            p = p.fma(r, x.broadcast(P3));
-            p = p.fma(r, x.broadcast(P4));
-            p = p.fma(r, x.broadcast(P5));
-            FloatVector e = r.mul(r).fma(p, r).add(1f);
-            IntVector scale = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDING)).add(127).lanewise(VectorOperators.LSHL, 23);
-            e = e.mul(scale.reinterpretAsFloats());
+            FloatVector z = x.fma(0x1.715476p+0f, 0x1.8p23f), n0 = z.sub(0x1.8p23f).neg();
+            FloatVector b = n0.fma(x.broadcast(0x1.7f7d1cp-20f), n0.fma(x.broadcast(0x1.62e4p-1f), x));
+            FloatVector k = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(Float.floatToRawIntBits(1f)).reinterpretAsFloats();
+            FloatVector u = b.mul(b);
+            FloatVector poly = b.fma(0x1.0e4020p-7f, 0x1.573e2ep-5f).fma(u, b.fma(0x1.555e66p-3f, 0x1.fffdb6p-2f))
+                    .fma(u, b.mul(0x1.ffffecp-1f));
+            FloatVector e = poly.fma(k, k);
             e.intoArray(s, off + j);
             sums = sums.add((DoubleVector) e.convertShape(VectorOperators.F2D, DOUBLES, 0))
                     .add((DoubleVector) e.convertShape(VectorOperators.F2D, DOUBLES, 1));
@@ -263,20 +254,9 @@ final class Ops {
         return sum;
     }
 
-    /** e^x for x &lt;= 0, the operations of one lane of {@link #expShiftedSum}. */
+    /** e^x for x &lt;= 0 as one lane of {@link #expShiftedSum} computes it: ggml's expf of x clamped to -87. */
     static float expNonPositive(float x) {
-        x = Math.max(x, EXP_FLOOR);
-        float t = Math.fma(x, LOG2E, ROUNDING), n = t - ROUNDING;
-        float r = Math.fma(n, -LN2_HI, x);
-        r = Math.fma(n, -LN2_LO, r);
-        float p = Math.fma(r, P0, P1);
-        p = Math.fma(p, r, P2);
-        p = Math.fma(p, r, P3);
-        p = Math.fma(p, r, P4);
-        p = Math.fma(p, r, P5);
-        float e = Math.fma(r * r, p, r) + 1f;
-        int scale = (Float.floatToRawIntBits(t) - Float.floatToRawIntBits(ROUNDING) + 127) << 23;
-        return e * Float.intBitsToFloat(scale);
+        return GgmlOrder.expf(Math.max(x, EXP_FLOOR));
     }
 
     private static final float F16_MIN_NORMAL = 0x1p-14f;
