@@ -4,6 +4,11 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The key/value cache of one session: per layer, K and V rows of kvDim values per position. Memory grows with the
@@ -153,19 +158,23 @@ final class KvCache {
                 valueScales[b] = new short[n * groups];
                 counted(2L * n * (kvDim + 2L * groups));
             }
-            quantize(k, kOff, keys[b], keyScales[b], row);
-            quantize(v, vOff, values[b], valueScales[b], row);
+            int length = blockLength(b);
+            quantize(k, kOff, keys[b], keyScales[b], row, length);
+            quantize(v, vOff, values[b], valueScales[b], row, length);
         }
 
-        private void quantize(MemorySegment src, long off, byte[] codes, short[] scales, int row) {
+        /** One position's groups, each into its head's rows: head-major like the F16 blocks, [kvHead][position][...]. */
+        private void quantize(MemorySegment src, long off, byte[] codes, short[] scales, int row, int length) {
+            int perHead = headDim / Q8_GROUP;
             for (int g = 0; g < groups; g++) {
                 long from = off + (long) g * Q8_GROUP;
                 float max = 0;
                 for (int i = 0; i < Q8_GROUP; i++) max = Math.max(max, Math.abs(src.getAtIndex(JAVA_FLOAT_UNALIGNED, from + i)));
                 float d = max / 127f, id = d != 0 ? 1f / d : 0f;
-                int at = row * kvDim + g * Q8_GROUP;
+                int head = g / perHead, group = (head * length + row) * perHead + g % perHead;
+                int at = group * Q8_GROUP;
                 for (int i = 0; i < Q8_GROUP; i++) codes[at + i] = (byte) roundHalfAway(src.getAtIndex(JAVA_FLOAT_UNALIGNED, from + i) * id);
-                scales[row * groups + g] = Float.floatToFloat16(d);
+                scales[group] = Float.floatToFloat16(d);
             }
         }
 
@@ -184,17 +193,31 @@ final class KvCache {
             convert(values, valueScales, from, n, kvHead, dst);
         }
 
+        /** Per block the positions touch, its head's groups in one run: each group's 32 codes times its scale. */
         private void convert(byte[][] codes, short[][] scales, int from, int n, int kvHead, float[] dst) {
             int perHead = headDim / Q8_GROUP;
-            for (int j = 0; j < n; j++) {
-                int pos = from + j, b = pos >>> BLOCK_SHIFT, row = pos & (BLOCK - 1);
-                byte[] q = codes[b];
-                short[] s = scales[b];
-                for (int g = 0; g < perHead; g++) {
-                    float d = Float.float16ToFloat(s[row * groups + kvHead * perHead + g]);
-                    int at = row * kvDim + kvHead * headDim + g * Q8_GROUP, out = j * headDim + g * Q8_GROUP;
-                    for (int i = 0; i < Q8_GROUP; i++) dst[out + i] = q[at + i] * d;
-                }
+            for (int j = 0; j < n; ) {
+                int pos = from + j, b = pos >>> BLOCK_SHIFT, row = pos & (BLOCK - 1), length = blockLength(b);
+                int count = Math.min(n - j, length - row), first = (kvHead * length + row) * perHead;
+                dequantize(codes[b], scales[b], first, count * perHead, dst, j * headDim);
+                j += count;
+            }
+        }
+
+        private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+        private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.length() * 8));
+
+        /** dst[out..) = code * scale for groups [first, first + count): lanes of FLOATS.length() bytes widened to floats. */
+        private static void dequantize(byte[] codes, short[] scales, int first, int count, float[] dst, int out) {
+            boolean vector = Q8_GROUP % FLOATS.length() == 0;
+            for (int g = 0; g < count; g++) {
+                float d = Float.float16ToFloat(scales[first + g]);
+                int at = (first + g) * Q8_GROUP, to = out + g * Q8_GROUP, i = 0;
+                if (vector)
+                    for (; i < Q8_GROUP; i += FLOATS.length())
+                        ((FloatVector) ByteVector.fromArray(BYTES, codes, at + i).convertShape(VectorOperators.B2F, FLOATS, 0)).mul(d)
+                                .intoArray(dst, to + i);
+                for (; i < Q8_GROUP; i++) dst[to + i] = codes[at + i] * d;
             }
         }
 
