@@ -68,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
     int bandwidthMib;
 
     @Option(names = "--profile", description = {"after the table: where each test's passes spent their time, per stage of the forward pass",
-            "(ms per pass, share, GB/s of weight reads), and what the parallel regions' hand-offs cost"})
+            "(ms per pass, share, GB/s read: weights, and the KV cache for attention), and what the parallel regions' hand-offs cost"})
     boolean profile;
 
     @Option(names = "--dense-baseline", description = {"instead of the pp/tg tests: one layer's matrix products, ternary through the model's kernels",

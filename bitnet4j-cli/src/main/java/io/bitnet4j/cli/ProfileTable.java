@@ -18,11 +18,12 @@ final class ProfileTable {
         double total = p.totalNanos();
         out.append(String.format(Locale.ROOT, "%n#### profile: %s (%d passes, %.1f tokens per pass)%n%n", title, p.passes(),
                 (double) p.tokens() / passes));
-        out.append("| stage | ms per pass | share | weight GB/s |\n|---|---:|---:|---:|\n");
+        out.append("| stage | ms per pass | share | GB/s read (weights; attention: KV cache) |\n|---|---:|---:|---:|\n");
         for (Stage s : Stage.values()) {
             long nanos = p.nanos().get(s);
             if (nanos == 0) continue;
-            String rate = s.matrix() ? String.format(Locale.ROOT, "%.1f", (double) p.bytes().get(s) / nanos) : "";
+            long bytes = p.bytes().get(s);
+            String rate = bytes > 0 ? String.format(Locale.ROOT, "%.1f", (double) bytes / nanos) : "";
             out.append(String.format(Locale.ROOT, "| %s | %.3f | %.1f %% | %s |%n", s.description(), nanos / 1e6 / passes, 100 * nanos / total, rate));
         }
         long matrixNanos = 0, matrixBytes = 0;

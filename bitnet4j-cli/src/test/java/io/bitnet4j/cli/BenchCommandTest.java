@@ -62,6 +62,7 @@ class BenchCommandTest {
         assertTrue(md.out().contains("#### profile: tg4 x2 sessions"), md.out());
         assertTrue(md.out().contains("#### profile: pp8, 2 thread(s)"), "pp tests have a profile too: " + md.out());
         assertTrue(md.out().contains("| Q, K, V projections |") && md.out().contains("parallel regions per pass"), md.out());
+        assertTrue(md.out().matches("(?s).*\\| attention \\| [0-9.]+ \\| [0-9.]+ % \\| [0-9.]+ \\|.*"), "attention's KV cache GB/s: " + md.out());
         CliTest.Run json = CliTest.run("", "bench", "-m", model.toString(), "-p", "0", "-n", "4", "-r", "1", "-t", "1",
                 "--no-roofline", "--profile", "-o", "json", "--no-progress");
         assertEquals(0, json.code(), json.err());

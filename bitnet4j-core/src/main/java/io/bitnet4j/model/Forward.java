@@ -51,6 +51,7 @@ final class Forward implements AutoCloseable {
     private final ModelConfig c;
     private final Kernels kernels;
     private final int capacity;
+    private final long kvBytesPerLayerPosition;
     private final Arena arena = Arena.ofShared();
     private final MatMul matmul = new MatMul();
     private final AttentionTask attentionTask = new AttentionTask();
@@ -80,6 +81,7 @@ final class Forward implements AutoCloseable {
         this.c = model.config();
         this.kernels = model.kernels();
         this.capacity = capacity;
+        this.kvBytesPerLayerPosition = model.kvBytesPerPosition() / c.layers();
         int d = c.dim(), f = c.ffnDim(), kv = c.kvDim();
         x = floats(capacity * d); xb = floats(capacity * d); q = floats(capacity * d); att = floats(capacity * d);
         proj = floats(capacity * d);
@@ -160,6 +162,7 @@ final class Forward implements AutoCloseable {
             lap(Stage.ROPE_AND_CACHE);
             attentionTask.set(l, segments, segmentCount);
             forRange(segmentCount * c.kvHeads(), 1, attentionTask);
+            times.addBytes(Stage.ATTENTION, cacheBytesRead(segments, segmentCount));
             lap(Stage.ATTENTION);
             if (w.attnSubNorm() != null) tokenStep.run(Step.ATTENTION_SUB_NORM, w, n);
             lap(Stage.NORMS);
@@ -177,6 +180,13 @@ final class Forward implements AutoCloseable {
         }
         outputLogits(logitRowsOf, logitCount);
         times.addPass(n);
+    }
+
+    /** KV cache bytes one layer's attention reads: every segment's K and V rows up to its last position, once. */
+    private long cacheBytesRead(Segment[] segments, int count) {
+        long positions = 0;
+        for (int s = 0; s < count; s++) positions += segments[s].position + segments[s].count;
+        return positions * kvBytesPerLayerPosition;
     }
 
     /** Ends the running stage: its time since the last lap goes to {@code stage}. */

@@ -40,7 +40,7 @@ public final class StageTimes {
             return description;
         }
 
-        /** A weight-matrix product: its bytes read are counted, so a bandwidth can be given. */
+        /** A weight-matrix product: its weight bytes count towards the matrix stages' bandwidth. */
         public boolean matrix() {
             return matrix;
         }
