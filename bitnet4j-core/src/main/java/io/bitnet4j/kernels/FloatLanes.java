@@ -44,6 +44,22 @@ public final class FloatLanes {
         return v.lane(0);
     }
 
+    /**
+     * {@link #sum(FloatVector)} of a vector's n lanes stored at x[off..off+n) (they are overwritten): the same additions
+     * in the same order, for code that reduces many accumulators without passing vectors to a method (a vector
+     * argument is boxed wherever C2 does not inline the call, and a large compilation unit runs out of inlining budget).
+     */
+    public static float sum(float[] x, int off, int n) {
+        if (n != 16 && n != 8 && n != 4 && n != 2) {
+            float s = 0;
+            for (int i = 0; i < n; i++) s += x[off + i];
+            return s;
+        }
+        for (int h = n / 2; h >= 1; h /= 2)
+            for (int i = 0; i < h; i++) x[off + i] += x[off + i + h];
+        return x[off];
+    }
+
     // H<n>_<h>: lane i takes lane i + h (i < h); the other lanes are not read afterwards.
     private static final VectorShuffle<Float> H16_8 = down(FloatVector.SPECIES_512, 8), H16_4 = down(FloatVector.SPECIES_512, 4),
             H16_2 = down(FloatVector.SPECIES_512, 2), H16_1 = down(FloatVector.SPECIES_512, 1),

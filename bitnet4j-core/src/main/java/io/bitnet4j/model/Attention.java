@@ -55,7 +55,7 @@ final class Attention implements AutoCloseable {
         scores = new float[c.kvHeads()][];
         span = new int[c.kvHeads()];
         outputs = new float[c.kvHeads()][2 * hd]; // two heads' outputs (P·V runs heads in pairs)
-        dots = new float[c.kvHeads()][8];
+        dots = new float[c.kvHeads()][Ops.DOT4X2_OUT];
     }
 
     /**

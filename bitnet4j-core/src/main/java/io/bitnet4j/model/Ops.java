@@ -5,11 +5,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import io.bitnet4j.kernels.FloatLanes;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,7 +18,6 @@ final class Ops {
     private Ops() {}
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Double> DOUBLES = VectorSpecies.of(double.class, VectorShape.forBitSize(F.vectorBitSize()));
 
     /** RMSNorm, then the separate multiply by the weight: sum of float squares in double, scale in float. */
     static void rmsNorm(MemorySegment out, long outOff, MemorySegment x, long xOff, MemorySegment weight, int n, float eps) {
@@ -155,16 +152,22 @@ final class Ops {
         out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3;
     }
 
+    /** The length of {@link #dot4x2}'s out array: its 8 results, then room for its 8 accumulators' lanes. */
+    static final int DOT4X2_OUT = 8 + 8 * F.length();
+
     /**
      * Eight dot products: four rows of a (at aOff + r * aStride, r &lt; 4) with two rows of b (at bOff and bOff + bStride),
-     * into out[2r + k]. The four query heads of a KV group against two keys: 6 loads per 8 FMAs where {@link #dot4} needs
-     * 5 per 4 (loads, not FMAs, set attention's pace). Each result is bit-identical to {@link #dot} of the same rows.
+     * into out[2r + k] (out has {@link #DOT4X2_OUT} floats). The four query heads of a KV group against two keys: 6 loads
+     * per 8 FMAs where {@link #dot4} needs 5 per 4 (loads, not FMAs, set attention's pace). The accumulators are reduced
+     * from their lanes stored in out, in {@link FloatLanes}'s order, so each result is bit-identical to {@link #dot} of
+     * the same rows, and no vector is passed to a method (the attention's compilation unit is large enough that C2 once
+     * left such calls out of line and boxed their vectors on every step).
      */
     static void dot4x2(float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, int n, float[] out) {
-        int i = 0;
+        int i = 0, lanes = F.length();
         FloatVector s00 = FloatVector.zero(F), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
         int a1 = aOff + aStride, a2 = a1 + aStride, a3 = a2 + aStride, b1 = bOff + bStride;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+        for (int bound = F.loopBound(n); i < bound; i += lanes) {
             FloatVector k0 = FloatVector.fromArray(F, b, bOff + i), k1 = FloatVector.fromArray(F, b, b1 + i);
             FloatVector q = FloatVector.fromArray(F, a, aOff + i);
             s00 = q.fma(k0, s00);
@@ -179,10 +182,15 @@ final class Ops {
             s30 = q.fma(k0, s30);
             s31 = q.fma(k1, s31);
         }
-        out[0] = FloatLanes.sum(s00); out[1] = FloatLanes.sum(s01);
-        out[2] = FloatLanes.sum(s10); out[3] = FloatLanes.sum(s11);
-        out[4] = FloatLanes.sum(s20); out[5] = FloatLanes.sum(s21);
-        out[6] = FloatLanes.sum(s30); out[7] = FloatLanes.sum(s31);
+        s00.intoArray(out, 8);
+        s01.intoArray(out, 8 + lanes);
+        s10.intoArray(out, 8 + 2 * lanes);
+        s11.intoArray(out, 8 + 3 * lanes);
+        s20.intoArray(out, 8 + 4 * lanes);
+        s21.intoArray(out, 8 + 5 * lanes);
+        s30.intoArray(out, 8 + 6 * lanes);
+        s31.intoArray(out, 8 + 7 * lanes);
+        for (int k = 0; k < 8; k++) out[k] = FloatLanes.sum(out, 8 + k * lanes, lanes);
         for (; i < n; i++)
             for (int r = 0; r < 4; r++) {
                 float q = a[aOff + r * aStride + i];
@@ -220,7 +228,7 @@ final class Ops {
 
     /**
      * s[j] = e^(s[j] - max) over [off, off + n) for a max at least every value (a softmax's shift); returns their sum,
-     * every value added in double (lanes, then the tail, in a fixed order). e^x is ggml's AVX2 polynomial
+     * every value added in double in a fixed order. e^x is ggml's AVX2 polynomial
      * ({@link GgmlOrder#expf}, bitnet.cpp's softmax exponential, within 1.5 ulp), lane for lane the same bits, for x
      * clamped to -87 (below, e^x is under 1.6e-38: a softmax adds it to a sum of at least 1 and rounds it to F16 0, so
      * the clamp changes nothing). Plain IEEE operations, which the interpreter and every JIT compute alike (the Vector
@@ -229,9 +237,8 @@ final class Ops {
      * inline it, which happened once its caller grew.
      */
     static double expShiftedSum(float[] s, int off, int n, float max) {
-        int j = 0, bound = F.loopBound(n);
-        DoubleVector sums = DoubleVector.zero(DOUBLES);
-        for (; j < bound; j += F.length()) {
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += F.length()) {
             FloatVector x = FloatVector.fromArray(F, s, off + j).sub(max).max(EXP_FLOOR);
             FloatVector z = x.fma(0x1.715476p+0f, 0x1.8p23f), n0 = z.sub(0x1.8p23f).neg();
             FloatVector b = n0.fma(x.broadcast(0x1.7f7d1cp-20f), n0.fma(x.broadcast(0x1.62e4p-1f), x));
@@ -239,19 +246,20 @@ final class Ops {
             FloatVector u = b.mul(b);
             FloatVector poly = b.fma(0x1.0e4020p-7f, 0x1.573e2ep-5f).fma(u, b.fma(0x1.555e66p-3f, 0x1.fffdb6p-2f))
                     .fma(u, b.mul(0x1.ffffecp-1f));
-            FloatVector e = poly.fma(k, k);
-            e.intoArray(s, off + j);
-            sums = sums.add((DoubleVector) e.convertShape(VectorOperators.F2D, DOUBLES, 0))
-                    .add((DoubleVector) e.convertShape(VectorOperators.F2D, DOUBLES, 1));
+            poly.fma(k, k).intoArray(s, off + j);
         }
-        double sum = 0;
-        for (int lane = 0; lane < DOUBLES.length(); lane++) sum += sums.lane(lane);
-        for (; j < n; j++) {
-            float e = expNonPositive(s[off + j] - max);
-            s[off + j] = e;
-            sum += e;
+        for (; j < n; j++) s[off + j] = expNonPositive(s[off + j] - max);
+        // four double chains in a fixed order: a quarter of one chain's latency, the same sum on every run
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            s0 += s[off + i];
+            s1 += s[off + i + 1];
+            s2 += s[off + i + 2];
+            s3 += s[off + i + 3];
         }
-        return sum;
+        for (; i < n; i++) s0 += s[off + i];
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** e^x for x &lt;= 0 as one lane of {@link #expShiftedSum} computes it: ggml's expf of x clamped to -87. */
@@ -259,30 +267,29 @@ final class Ops {
         return GgmlOrder.expf(Math.max(x, EXP_FLOOR));
     }
 
-    private static final float F16_MIN_NORMAL = 0x1p-14f;
-
     /**
-     * s[j] = {@link #roundF16}(s[j] * scale) over [off, off + n), for products in [0, 1] (probabilities) or NaN: F16's
-     * normal range rounds the float's bits to 10 mantissa bits, half to even; below it, adding and taking away 0.5
-     * (whose ulp is F16's subnormal step, 2^-24) rounds to that step. Integer and IEEE float operations written out
-     * in the loop, as in {@link #expShiftedSum}; a lane gives the bits of the tail's {@link #roundUnitF16(float)}.
+     * s[j] = {@link #roundF16}(s[j] * scale) over [off, off + n), for products in [0, 1] (probabilities) or NaN: adding
+     * and taking away c = 2^(max(e, -14) + 13), for x in [2^e, 2^(e+1)), rounds x to a multiple of c's ulp, which is
+     * F16's step there (2^(e-10), or 2^-24 below F16's normal range), half to even. Integer and IEEE float operations
+     * without masks, written out in the loop as in {@link #expShiftedSum}; a lane gives the bits of the tail's
+     * {@link #roundUnitF16(float)}.
      */
     static void scaleToF16(float[] s, int off, int n, float scale) {
         int j = 0;
         for (int bound = F.loopBound(n); j < bound; j += F.length()) {
             FloatVector x = FloatVector.fromArray(F, s, off + j).mul(scale);
-            IntVector bits = x.reinterpretAsInts();
-            IntVector normal = bits.add(bits.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xFFF).and(~0x1FFF);
-            normal.reinterpretAsFloats().blend(x.add(0.5f).sub(0.5f), x.compare(VectorOperators.LT, F16_MIN_NORMAL)).intoArray(s, off + j);
+            FloatVector c = x.reinterpretAsInts().and(EXPONENT).max(F16_MIN_EXPONENT).add(13 << 23).and(EXPONENT).reinterpretAsFloats();
+            x.add(c).sub(c).intoArray(s, off + j);
         }
         for (; j < n; j++) s[off + j] = roundUnitF16(s[off + j] * scale);
     }
 
+    private static final int EXPONENT = 0x7F800000, F16_MIN_EXPONENT = (127 - 14) << 23;
+
     /** {@link #roundF16} of a value in [0, 1] or NaN, the operations of one lane of {@link #scaleToF16}. */
     static float roundUnitF16(float x) {
-        if (x < F16_MIN_NORMAL) return (x + 0.5f) - 0.5f;
-        int bits = Float.floatToRawIntBits(x);
-        return Float.intBitsToFloat((bits + ((bits >>> 13) & 1) + 0xFFF) & ~0x1FFF);
+        float c = Float.intBitsToFloat((Math.max(Float.floatToRawIntBits(x) & EXPONENT, F16_MIN_EXPONENT) + (13 << 23)) & EXPONENT);
+        return (x + c) - c;
     }
 
     /** out[outOff..outOff+n) += p * v[vOff..vOff+n) (vectorised axpy). */

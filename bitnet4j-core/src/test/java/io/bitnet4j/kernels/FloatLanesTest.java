@@ -7,7 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
-/** FloatLanes.sum adds the lanes in the one documented order (halves folded), at every species width. */
+/** FloatLanes.sum adds the lanes in the one documented order (halves folded), at every species width, from a vector or stored lanes. */
 class FloatLanesTest {
 
     @Test
@@ -20,6 +20,10 @@ class FloatLanesTest {
                 for (int i = 0; i < lanes.length; i++) lanes[i] = (float) ((r.nextDouble() - 0.5) * Math.pow(10, r.nextInt(8) - 4));
                 assertEquals(Float.floatToIntBits(foldedHalves(lanes)), Float.floatToIntBits(FloatLanes.sum(FloatVector.fromArray(s, lanes, 0))),
                         s + " trial " + trial);
+                float[] stored = new float[lanes.length + 3];
+                System.arraycopy(lanes, 0, stored, 3, lanes.length);
+                assertEquals(Float.floatToIntBits(foldedHalves(lanes)), Float.floatToIntBits(FloatLanes.sum(stored, 3, lanes.length)),
+                        "the stored lanes' twin, " + s + " trial " + trial);
             }
         }
     }

@@ -38,7 +38,7 @@ class OpsTest {
         Random rnd = new Random(7);
         for (int n : new int[] {1, 7, 8, 9, 16, 17, 64, 100, 128, 131}) {
             int aStride = n + 5, bStride = n + 3;
-            float[] a = random(rnd, 1 + 4 * aStride), b = random(rnd, 2 + 2 * bStride), out = new float[8];
+            float[] a = random(rnd, 1 + 4 * aStride), b = random(rnd, 2 + 2 * bStride), out = new float[Ops.DOT4X2_OUT];
             Ops.dot4x2(a, 1, aStride, b, 2, bStride, n, out);
             for (int r = 0; r < 4; r++)
                 for (int k = 0; k < 2; k++)
