@@ -3,9 +3,6 @@ package io.bitnet4j.model;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal grouped-query attention over an F16 KV cache, in bitnet.cpp's numerics (spec §3.4): Q is rounded
@@ -70,7 +67,7 @@ final class Attention implements AutoCloseable {
             return;
         }
         int stride = scoreSpan(kvHead, end);
-        float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead], d4 = dots[kvHead], d8 = d4;
+        float[] qs = queries[kvHead], sc = scores[kvHead], kv = tile[kvHead], o = outputs[kvHead], dot = dots[kvHead];
         float scale = 1.0f / (float) Math.sqrt(hd);
 
         for (int h = 0; h < g; h++)
@@ -87,8 +84,8 @@ final class Attention implements AutoCloseable {
             for (int t = 0; t < tokens; t++) {
                 int visible = Math.min(n, pos + t + 1 - j0); // causal: position pos+t sees [0, pos+t]
                 int h = 0;
-                for (; h + 4 <= g; h += 4) headQuadScores(qs, sc, kv, h, t, tokens, stride, j0, visible, scale, d8);
-                for (; h < g; h++) headScores(qs, sc, kv, h * tokens + t, stride, j0, visible, scale, d4);
+                for (; h + 4 <= g; h += 4) headQuadScores(qs, sc, kv, h, t, tokens, stride, j0, visible, scale, dot);
+                for (; h < g; h++) headScores(qs, sc, kv, h * tokens + t, stride, j0, visible, scale, dot);
             }
         }
 
@@ -231,23 +228,12 @@ final class Attention implements AutoCloseable {
         exactAcc = new float[kvh][32];
     }
 
-    private static final VectorSpecies<Float> LANES = FloatVector.SPECIES_PREFERRED;
-
     /**
      * softmax over s[off, off+n): max, exp, sum in double, scale by (float)(1/sum), then round to F16. The exponentials
      * and the rounding are {@link Ops#expShiftedSum} and {@link Ops#scaleToF16}: vector code that the interpreter and
      * the JIT compute alike, so the result never depends on what the JVM compiled.
      */
     static void softmaxToF16(float[] s, int off, int n) {
-        Ops.scaleToF16(s, off, n, (float) (1.0 / Ops.expShiftedSum(s, off, n, rowMax(s, off, n))));
-    }
-
-    private static float rowMax(float[] s, int off, int n) {
-        int j = 0, bound = LANES.loopBound(n);
-        FloatVector maxes = FloatVector.broadcast(LANES, Float.NEGATIVE_INFINITY);
-        for (; j < bound; j += LANES.length()) maxes = maxes.max(FloatVector.fromArray(LANES, s, off + j));
-        float max = maxes.reduceLanes(VectorOperators.MAX); // order-free: the largest lane, NaN if any
-        for (; j < n; j++) max = Math.max(max, s[off + j]);
-        return max;
+        Ops.scaleToF16(s, off, n, (float) (1.0 / Ops.expShiftedSum(s, off, n, Ops.max(s, off, n))));
     }
 }

@@ -140,6 +140,7 @@ final class Forward implements AutoCloseable {
 
         float[] ropeFactors = model.weights().ropeFactors();
         boolean exact = model.options().numerics() == Numerics.EXACT;
+        long cacheBytes = cacheBytesRead(segments, segmentCount); // the same for every layer
         for (int l = 0; l < c.layers(); l++) {
             Weights.Layer w = model.weights().layers().get(l);
 
@@ -162,7 +163,7 @@ final class Forward implements AutoCloseable {
             lap(Stage.ROPE_AND_CACHE);
             attentionTask.set(l, segments, segmentCount);
             forRange(segmentCount * c.kvHeads(), 1, attentionTask);
-            times.addBytes(Stage.ATTENTION, cacheBytesRead(segments, segmentCount));
+            times.addBytes(Stage.ATTENTION, cacheBytes);
             lap(Stage.ATTENTION);
             if (w.attnSubNorm() != null) tokenStep.run(Step.ATTENTION_SUB_NORM, w, n);
             lap(Stage.NORMS);

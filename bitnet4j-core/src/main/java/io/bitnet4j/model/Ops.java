@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import io.bitnet4j.kernels.FloatLanes;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -222,6 +221,16 @@ final class Ops {
             out[i] += p2 * v[v2 + i];
             out[i] += p3 * v[v3 + i];
         }
+    }
+
+    /** The largest of s[off, off+n): NaN if any is (the lanes' maximum is order-free, so no fixed order is needed). */
+    static float max(float[] s, int off, int n) {
+        int j = 0;
+        FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int bound = F.loopBound(n); j < bound; j += F.length()) maxes = maxes.max(FloatVector.fromArray(F, s, off + j));
+        float max = maxes.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) max = Math.max(max, s[off + j]);
+        return max;
     }
 
     private static final float EXP_FLOOR = -87f; // e^-87 is still a normal float; the softmax rounds anything this small to 0
